@@ -1,0 +1,84 @@
+"""Command line of the assemble stage: ``python -m stages.assemble --job NPZ ONNX``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from stages import compat, interchange
+from stages.console import UsageError, info, run_main
+from stages.environment import check_environment, versions
+from stages.files import write_atomically
+
+STAGE = "assemble"
+
+
+def main(argv: Sequence[str]) -> int:
+    args = _parse(argv)
+    compat.check_opset(args.opset)
+    check_environment("assemble", "assemble")
+    environment = versions("onnx", "numpy")
+    info(STAGE, "environment: " + ", ".join(f"{k} {v}" for k, v in environment.items()))
+
+    from stages.assemble.model import assemble
+
+    for source, target in args.job:
+        source_path, target_path = Path(source), Path(target)
+        data = interchange.read(source_path)
+        metadata = _metadata(data.description, environment)
+        model = assemble(data, args.opset, metadata, source=str(source_path))
+        write_atomically(target_path, model.SerializeToString(deterministic=True))
+        info(
+            STAGE,
+            f"{source_path}: {len(model.graph.node)} nodes at opset {args.opset} "
+            f"(IR {model.ir_version}) -> {target_path}",
+        )
+    return 0
+
+
+def _metadata(description: dict, environment: dict[str, str]) -> dict[str, str]:
+    """Provenance stored in the ONNX file: where the model came from and the
+    versions of the environments that extracted and assembled it."""
+    provenance = description["provenance"]
+    metadata = {
+        "airlock.source": str(provenance.get("source", "")),
+        "airlock.source_sha256": str(provenance.get("source_sha256", "")),
+    }
+    for name, version in sorted(provenance.get("environment", {}).items()):
+        metadata[f"airlock.extract.{name}"] = str(version)
+    for name, version in sorted(environment.items()):
+        metadata[f"airlock.assemble.{name}"] = version
+    return metadata
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m stages.assemble",
+        description="Build ONNX models from airlock interchange files.",
+    )
+    parser.add_argument(
+        "--job",
+        nargs=2,
+        action="append",
+        required=True,
+        metavar=("NPZ", "ONNX"),
+        help="an interchange file and the .onnx file to write (repeatable)",
+    )
+    parser.add_argument(
+        "--opset",
+        type=int,
+        default=compat.DEFAULT_OPSET,
+        help=f"ONNX opset, {compat.MIN_OPSET}..{compat.MAX_OPSET} "
+        f"(default {compat.DEFAULT_OPSET})",
+    )
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exit_:
+        if exit_.code:
+            raise UsageError("invalid arguments (see the usage above)") from None
+        raise
+
+
+if __name__ == "__main__":
+    run_main(STAGE, main)

@@ -1,0 +1,112 @@
+"""The graph builder that converters write ONNX nodes through.
+
+Names are derived from layer names (``<layer>/<OpType>``, with a counter only when a
+layer emits the same operator twice), and nodes and initializers are kept in the
+order they were made, so the same description always gives the same graph. The
+builder knows the target opset and offers helpers for the operators whose signature
+changed between opsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+__all__ = ["GraphBuilder", "Tensor"]
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A value in the graph with the shape and dtype Keras gives it."""
+
+    name: str
+    dtype: str
+    shape: tuple[int | None, ...]
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+
+class GraphBuilder:
+    """Collects the nodes and initializers of one ONNX graph."""
+
+    def __init__(self, opset: int) -> None:
+        self.opset = opset
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._names: set[str] = set()
+        self._scope = "graph"
+
+    def reserve(self, name: str) -> None:
+        """Mark a graph input name as taken."""
+        self._names.add(name)
+
+    def scope(self, layer_name: str) -> None:
+        """Name what follows after ``layer_name``."""
+        self._scope = layer_name
+
+    def unique(self, hint: str) -> str:
+        """A new value or node name in the current scope."""
+        base = f"{self._scope}/{hint}"
+        name, counter = base, 1
+        while name in self._names:
+            counter += 1
+            name = f"{base}_{counter}"
+        self._names.add(name)
+        return name
+
+    def op(
+        self,
+        op_type: str,
+        inputs: Sequence[str],
+        outputs: int = 1,
+        **attributes: Any,
+    ) -> list[str]:
+        """Add a node of the default domain; return its output names."""
+        node_name = self.unique(op_type)
+        names = [node_name] if outputs == 1 else [
+            f"{node_name}:{index}" for index in range(outputs)
+        ]
+        self._names.update(names)
+        self.nodes.append(
+            helper.make_node(op_type, list(inputs), names, name=node_name, **attributes)
+        )
+        return names
+
+    def op1(self, op_type: str, inputs: Sequence[str], **attributes: Any) -> str:
+        """Add a node with one output; return its name."""
+        return self.op(op_type, inputs, **attributes)[0]
+
+    def initializer(self, array: np.ndarray, hint: str) -> str:
+        """Add a constant tensor; return its name."""
+        name = self.unique(hint)
+        self.initializers.append(numpy_helper.from_array(np.asarray(array), name))
+        return name
+
+    def scalar(self, value: float, dtype: str, hint: str = "const") -> str:
+        """A scalar constant of ``dtype``."""
+        return self.initializer(np.array(value, dtype=dtype), hint)
+
+    def int64s(self, values: Sequence[int], hint: str) -> str:
+        """A 1-D int64 constant, for shapes and axes."""
+        return self.initializer(np.array(list(values), dtype=np.int64), hint)
+
+    def reduce(
+        self, op_type: str, data: str, axes: Sequence[int], keepdims: bool = True
+    ) -> str:
+        """A Reduce* node; axes move from an attribute to an input at opset 18
+        (ReduceSum at 13)."""
+        axes_as_input = self.opset >= 18 or op_type == "ReduceSum"
+        if axes_as_input:
+            return self.op1(
+                op_type,
+                [data, self.int64s(axes, "axes")],
+                keepdims=int(keepdims),
+            )
+        return self.op1(op_type, [data], axes=list(axes), keepdims=int(keepdims))

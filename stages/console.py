@@ -1,0 +1,51 @@
+"""Error types, exit codes and progress output shared by every stage.
+
+A user error (bad argument, broken file, unsupported layer) ends in one line on
+stderr and a non-zero exit, never a traceback; a traceback means a bug in airlock.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "AirlockError",
+    "UsageError",
+    "info",
+    "run_main",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class AirlockError(Exception):
+    """A problem with the user's input or environment that a stage reports and stops."""
+
+    exit_code = EXIT_FAILED
+
+
+class UsageError(AirlockError):
+    """A bad command-line argument or a path that cannot be used."""
+
+    exit_code = EXIT_USAGE
+
+
+def info(stage: str, message: str) -> None:
+    """Print one progress line for a person watching the export."""
+    print(f"[{stage}] {message}", flush=True)
+
+
+def run_main(stage: str, main: Callable[[Sequence[str]], int]) -> None:
+    """Run a stage's ``main`` and exit with its code; user errors print one line."""
+    try:
+        code = main(sys.argv[1:])
+    except AirlockError as error:
+        print(f"airlock {stage}: error: {error}", file=sys.stderr, flush=True)
+        code = error.exit_code
+    sys.exit(code)

@@ -1,0 +1,69 @@
+"""Check that a stage runs in the environment its lockfile describes.
+
+Every stage environment is synced exactly to ``lockfiles/<name>.txt`` by nox. A stage
+started some other way (a hand-made virtualenv, the wrong nox session) would compute
+with other library versions than the ones the project locked, so each stage compares
+the installed distributions with the lockfile's pins before doing any work.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from stages.console import AirlockError
+
+__all__ = ["LOCKFILES", "check_environment", "locked_versions", "versions"]
+
+LOCKFILES = Path(__file__).resolve().parent.parent / "lockfiles"
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def locked_versions(lockfile: Path) -> dict[str, Version]:
+    """The ``name==version`` pins of a compiled lockfile, by canonical name."""
+    pins = {}
+    for line in lockfile.read_text(encoding="utf-8").splitlines():
+        match = _PIN.match(line)
+        if not match:
+            continue
+        try:
+            requirement = Requirement(f"{match[1]}=={match[2]}")
+        except InvalidRequirement:
+            continue
+        pins[canonicalize_name(requirement.name)] = Version(match[2])
+    return pins
+
+
+def check_environment(environment: str, session: str) -> None:
+    """Fail unless every pin of ``lockfiles/<environment>.txt`` is installed."""
+    lockfile = LOCKFILES / f"{environment}.txt"
+    wrong = []
+    for name, version in sorted(locked_versions(lockfile).items()):
+        try:
+            installed = Version(metadata.version(name))
+        except metadata.PackageNotFoundError:
+            wrong.append(f"{name} is missing (locked: {version})")
+            continue
+        if installed != version:
+            wrong.append(f"{name} is {installed} (locked: {version})")
+    if wrong:
+        raise AirlockError(
+            f"this stage must run in the environment locked by "
+            f"lockfiles/{environment}.txt, but " + "; ".join(wrong) + ". "
+            f"Run it through nox, which builds that environment: nox -s {session}"
+        )
+
+
+def versions(*distributions: str) -> dict[str, str]:
+    """Python's version and the installed versions of ``distributions``."""
+    found = {"python": platform.python_version()}
+    for name in distributions:
+        found[name] = metadata.version(name)
+    return found

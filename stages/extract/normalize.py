@@ -1,0 +1,198 @@
+"""Normalized layer configs: what a converter needs, free of Keras-version quirks.
+
+Each normalizer takes the config Keras saved for one layer and returns the config
+that goes into the interchange description. It keeps only the keys that change what
+the layer computes at inference time, fills defaults, renames keys that differ
+between Keras 2 and Keras 3, and raises :class:`UnsupportedConfig` for a value that
+no converter handles. Layer kinds without a normalizer keep their saved config, so
+that assembly can name them in its list of unsupported layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["ACTIVATIONS", "UnsupportedConfig", "normalize", "normalize_activation"]
+
+Config = Mapping[str, Any]
+Normalizer = Callable[[Config], dict[str, Any]]
+
+#: Activation functions by their normalized names (Keras 3 semantics).
+ACTIVATIONS = frozenset(
+    {
+        "elu",
+        "exponential",
+        "gelu",
+        "gelu_tanh",
+        "hard_sigmoid",
+        "hard_silu",
+        "leaky_relu",
+        "linear",
+        "log_softmax",
+        "mish",
+        "relu",
+        "relu6",
+        "selu",
+        "sigmoid",
+        "silu",
+        "softmax",
+        "softplus",
+        "softsign",
+        "tanh",
+    }
+)
+_ACTIVATION_ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
+
+#: Keys that only matter for training or bookkeeping, dropped from every config.
+_TRAINING_KEYS = frozenset(
+    {
+        "name",
+        "trainable",
+        "dtype",
+        "activity_regularizer",
+        "kernel_initializer",
+        "bias_initializer",
+        "alpha_initializer",
+        "kernel_regularizer",
+        "bias_regularizer",
+        "alpha_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+        "alpha_constraint",
+        "seed",
+    }
+)
+
+_NORMALIZERS: dict[str, Normalizer] = {}
+
+
+class UnsupportedConfig(ValueError):
+    """A config value that airlock cannot convert, named by key and value."""
+
+    def __init__(self, key: str, value: Any, hint: str = "") -> None:
+        self.key = key
+        self.value = value
+        message = f"{key}={value!r} is not supported"
+        super().__init__(f"{message}; {hint}" if hint else message)
+
+
+def normalize(kind: str, config: Config) -> dict[str, Any]:
+    """The normalized config of a layer of Keras class ``kind``."""
+    normalizer = _NORMALIZERS.get(kind)
+    if normalizer is None:
+        return {k: v for k, v in sorted(config.items()) if k not in _TRAINING_KEYS}
+    return normalizer(config)
+
+
+def normalize_activation(value: Any) -> str:
+    """The normalized name of an activation as Keras serialized it."""
+    if value is None:
+        return "linear"
+    if isinstance(value, dict) and isinstance(value.get("config"), str):
+        # Keras 3 may serialize a built-in activation as a function object.
+        if value.get("module") in ("keras.activations", "keras.src.activations"):
+            value = value["config"]
+    if not isinstance(value, str):
+        raise UnsupportedConfig(
+            "activation", value, "only Keras's built-in activations can be exported"
+        )
+    return _ACTIVATION_ALIASES.get(value, value)
+
+
+def _normalizer(*kinds: str) -> Callable[[Normalizer], Normalizer]:
+    def register(function: Normalizer) -> Normalizer:
+        for kind in kinds:
+            if kind in _NORMALIZERS:
+                raise RuntimeError(f"normalizer for {kind} registered twice")
+            _NORMALIZERS[kind] = function
+        return function
+
+    return register
+
+
+def _require(config: Config, key: str, allowed: Any) -> None:
+    value = config.get(key, allowed)
+    if value != allowed:
+        raise UnsupportedConfig(key, value, f"only {allowed!r} is converted")
+
+
+@_normalizer("Dense")
+def _dense(config: Config) -> dict[str, Any]:
+    _require(config, "quantization_config", None)
+    if config.get("lora_rank"):
+        raise UnsupportedConfig(
+            "lora_rank", config["lora_rank"], "merge the LoRA weights before export"
+        )
+    return {
+        "units": int(config["units"]),
+        "activation": normalize_activation(config.get("activation")),
+        "use_bias": bool(config.get("use_bias", True)),
+    }
+
+
+@_normalizer("Activation")
+def _activation(config: Config) -> dict[str, Any]:
+    return {"activation": normalize_activation(config.get("activation"))}
+
+
+@_normalizer("ReLU")
+def _relu(config: Config) -> dict[str, Any]:
+    max_value = config.get("max_value")
+    return {
+        "max_value": None if max_value is None else float(max_value),
+        "negative_slope": float(config.get("negative_slope", 0.0)),
+        "threshold": float(config.get("threshold", 0.0)),
+    }
+
+
+@_normalizer("LeakyReLU")
+def _leaky_relu(config: Config) -> dict[str, Any]:
+    # Keras 2 calls the slope ``alpha``; Keras 3 calls it ``negative_slope``.
+    slope = config.get("negative_slope", config.get("alpha", 0.3))
+    return {"negative_slope": float(slope)}
+
+
+@_normalizer("PReLU")
+def _prelu(config: Config) -> dict[str, Any]:
+    shared = config.get("shared_axes")
+    if isinstance(shared, int):
+        shared = [shared]
+    return {"shared_axes": None if shared is None else [int(a) for a in shared]}
+
+
+@_normalizer("ELU")
+def _elu(config: Config) -> dict[str, Any]:
+    return {"alpha": float(config.get("alpha", 1.0))}
+
+
+@_normalizer("Softmax")
+def _softmax(config: Config) -> dict[str, Any]:
+    axis = config.get("axis", -1)
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    return {"axis": [int(a) for a in axes]}
+
+
+@_normalizer(
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "GaussianDropout",
+    "GaussianNoise",
+    "AlphaDropout",
+    "ActivityRegularization",
+)
+def _inference_identity(config: Config) -> dict[str, Any]:
+    # These layers only act while training; at inference they pass data through.
+    return {}
+
+
+@_normalizer("Flatten")
+def _flatten(config: Config) -> dict[str, Any]:
+    return {"data_format": config.get("data_format") or "channels_last"}
+
+
+@_normalizer("Reshape")
+def _reshape(config: Config) -> dict[str, Any]:
+    return {"target_shape": [int(d) for d in config["target_shape"]]}

@@ -1,0 +1,122 @@
+"""Reference inputs: seeded random data, or the user's own from an ``.npz`` file."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stages.console import AirlockError, UsageError
+
+__all__ = ["BATCH", "DYNAMIC_SIZE", "load_samples", "random_samples"]
+
+#: Rows of random reference data.
+BATCH = 8
+#: The size given to a dynamic dimension other than the batch.
+DYNAMIC_SIZE = 5
+
+
+def random_samples(
+    inputs: Sequence[dict[str, Any]], seed: int
+) -> dict[str, np.ndarray]:
+    """Seeded random data that fits each input's dtype and shape."""
+    rng = np.random.default_rng(seed)
+    samples = {}
+    for spec in inputs:
+        shape = [
+            (BATCH if axis == 0 else DYNAMIC_SIZE) if dim is None else dim
+            for axis, dim in enumerate(spec["shape"])
+        ]
+        dtype = np.dtype(spec["dtype"])
+        if dtype.kind == "f":
+            array = rng.standard_normal(shape).astype(dtype)
+        elif dtype.kind in "iu":
+            array = rng.integers(0, 10, size=shape).astype(dtype)
+        elif dtype.kind == "b":
+            array = rng.random(shape) < 0.5
+        else:
+            raise AirlockError(f"input {spec['name']!r}: no random data for {dtype}")
+        samples[spec["name"]] = array
+    return samples
+
+
+def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """The user's reference inputs, checked against the model's inputs.
+
+    The file holds one array per model input, named after it. Floating-point data
+    is cast to the input's float type and integer data to its integer type; other
+    mismatches are refused with the expected names, shapes and dtypes.
+    """
+    expected = ", ".join(
+        f"{s['name']} {s['dtype']}{_shape_text(s['shape'])}" for s in inputs
+    )
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise UsageError(f"--samples {path}: no such file") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise UsageError(
+            f"--samples {path}: not a readable .npz file ({error})"
+        ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise UsageError(f"--samples {path}: expected an .npz archive of {expected}")
+
+    with archive:
+        names = sorted(archive.files)
+        wanted = sorted(spec["name"] for spec in inputs)
+        if names != wanted:
+            raise AirlockError(
+                f"--samples {path}: holds {names}; the model expects {expected}"
+            )
+        try:
+            arrays = {name: archive[name] for name in names}
+        except ValueError as error:
+            raise AirlockError(f"--samples {path}: refused ({error})") from None
+
+    samples = {}
+    for spec in inputs:
+        array = _conform(arrays[spec["name"]], spec, path, expected)
+        samples[spec["name"]] = array
+    batches = {array.shape[0] for array in samples.values()}
+    if len(batches) != 1:
+        raise AirlockError(
+            f"--samples {path}: inputs hold different numbers of rows {sorted(batches)}"
+        )
+    return samples
+
+
+def _conform(
+    array: np.ndarray, spec: dict[str, Any], path: Path, expected: str
+) -> np.ndarray:
+    name = spec["name"]
+    want = np.dtype(spec["dtype"])
+    shape = spec["shape"]
+    fits = array.ndim == len(shape) and all(
+        dim is None or dim == size for dim, size in zip(shape, array.shape)
+    )
+    if not fits or array.shape[0] == 0:
+        raise AirlockError(
+            f"--samples {path}: {name!r} has shape {list(array.shape)}, "
+            f"expected {_shape_text(shape)} (model inputs: {expected})"
+        )
+    same_kind = (array.dtype.kind == "f" and want.kind == "f") or (
+        array.dtype.kind in "iu" and want.kind in "iu"
+    )
+    if array.dtype != want and not same_kind:
+        raise AirlockError(
+            f"--samples {path}: {name!r} has dtype {array.dtype}, expected {want}"
+        )
+    if want.kind in "iu" and array.dtype != want:
+        info = np.iinfo(want)
+        if array.size and (array.min() < info.min or array.max() > info.max):
+            raise AirlockError(
+                f"--samples {path}: {name!r} holds values outside the range of {want}"
+            )
+    return np.ascontiguousarray(array.astype(want))
+
+
+def _shape_text(shape: Sequence[Any]) -> str:
+    return "[" + ", ".join("N" if d is None else str(d) for d in shape) + "]"
