@@ -6,8 +6,9 @@ stderr and a non-zero exit, never a traceback; a traceback means a bug in airloc
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
     "EXIT_FAILED",
@@ -16,6 +17,8 @@ __all__ = [
     "AirlockError",
     "UsageError",
     "info",
+    "info_environment",
+    "parse_arguments",
     "run_main",
 ]
 
@@ -39,6 +42,23 @@ class UsageError(AirlockError):
 def info(stage: str, message: str) -> None:
     """Print one progress line for a person watching the export."""
     print(f"[{stage}] {message}", flush=True)
+
+
+def info_environment(stage: str, environment: Mapping[str, str]) -> None:
+    """Print the versions a stage runs with."""
+    info(stage, "environment: " + ", ".join(f"{k} {v}" for k, v in environment.items()))
+
+
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str]
+) -> argparse.Namespace:
+    """``parser.parse_args`` whose errors exit with the usage-error code."""
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exit_:
+        if exit_.code:
+            raise UsageError("invalid arguments (see the usage above)") from None
+        raise
 
 
 def run_main(stage: str, main: Callable[[Sequence[str]], int]) -> None:

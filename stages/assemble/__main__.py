@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stages import compat, interchange
-from stages.console import UsageError, info, run_main
+from stages.console import info, info_environment, parse_arguments, run_main
 from stages.environment import check_environment, versions
 from stages.files import write_atomically
 
@@ -19,7 +19,7 @@ def main(argv: Sequence[str]) -> int:
     compat.check_opset(args.opset)
     check_environment("assemble", "assemble")
     environment = versions("onnx", "numpy")
-    info(STAGE, "environment: " + ", ".join(f"{k} {v}" for k, v in environment.items()))
+    info_environment(STAGE, environment)
 
     from stages.assemble.model import assemble
 
@@ -72,12 +72,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         help=f"ONNX opset, {compat.MIN_OPSET}..{compat.MAX_OPSET} "
         f"(default {compat.DEFAULT_OPSET})",
     )
-    try:
-        return parser.parse_args(argv)
-    except SystemExit as exit_:
-        if exit_.code:
-            raise UsageError("invalid arguments (see the usage above)") from None
-        raise
+    return parse_arguments(parser, argv)
 
 
 if __name__ == "__main__":

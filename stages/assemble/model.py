@@ -132,7 +132,13 @@ def assemble(
         producer_name=PRODUCER_NAME,
         producer_version=PRODUCER_VERSION,
     )
-    helper.set_model_props(model, dict(sorted(metadata.items())))
+    properties = {
+        **metadata,
+        "airlock.node_count": str(len(model.graph.node)),
+        "airlock.opset": str(opset),
+        "airlock.ir_version": str(model.ir_version),
+    }
+    helper.set_model_props(model, dict(sorted(properties.items())))
     try:
         onnx.checker.check_model(model, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as error:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from stages import interchange
-from stages.console import UsageError, info, run_main
+from stages.console import info, info_environment, parse_arguments, run_main
 from stages.environment import check_environment, versions
 
 STAGE = "extract"
@@ -25,7 +25,7 @@ def main(argv: Sequence[str]) -> int:
     check_environment(f"extract-tf{line}", f"extract(tf='{line}')")
     environment = versions("tensorflow-cpu", "keras", "numpy")
     environment["tensorflow"] = environment.pop("tensorflow-cpu")
-    info(STAGE, _environment_line(environment))
+    info_environment(STAGE, environment)
 
     for source, target in args.job:
         extract(Path(source), Path(target), environment, args.samples, args.seed)
@@ -115,10 +115,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _environment_line(environment: dict[str, str]) -> str:
-    return "environment: " + ", ".join(f"{k} {v}" for k, v in environment.items())
-
-
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m stages.extract",
@@ -138,12 +134,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         help="an .npz of reference inputs, one array per model input",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of random inputs")
-    try:
-        return parser.parse_args(argv)
-    except SystemExit as exit_:
-        if exit_.code:
-            raise UsageError("invalid arguments (see the usage above)") from None
-        raise
+    return parse_arguments(parser, argv)
 
 
 if __name__ == "__main__":

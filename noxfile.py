@@ -1,0 +1,205 @@
+"""airlock: export Keras models to verified ONNX files through sealed environments.
+
+Each stage runs in its own environment, synced exactly to its hash-locked lockfile:
+extract (TensorFlow) -> assemble (onnx) -> verify (onnxruntime). ``nox -s export --
+MODEL ...`` runs the chain; ``nox -l`` lists every session.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from stages.console import AirlockError  # noqa: E402
+from stages.plan import TF_LINES, ExportPlan, parse_export_arguments  # noqa: E402
+
+nox.needs_version = ">=2026.10.20"
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["export"]
+
+PYTHON = "3.11"
+LOCKFILES = ROOT / "lockfiles"
+#: Where each test directory runs: the environment it needs, by lockfile name.
+TEST_SUITES = {
+    "assemble": ["tests/interchange", "tests/assemble"],
+    "verify": ["tests/verify"],
+    "lint": [],
+    f"extract-tf{TF_LINES[-1]}": ["tests/interchange", "tests/extract", "tests/e2e"],
+}
+
+#: TensorFlow's start-up chatter off; oneDNN's reordered float sums off, so the
+#: reference outputs do not depend on which kernels the CPU picks.
+TENSORFLOW_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+_STARTED = time.time()
+_plans: dict[tuple[str, ...], ExportPlan] = {}
+
+
+def _plan(session: nox.Session) -> ExportPlan:
+    """The export plan of this run's arguments; a bad argument ends the run."""
+    key = tuple(session.posargs)
+    if key not in _plans:
+        try:
+            plan = parse_export_arguments(key, Path(session.invoked_from))
+        except AirlockError as error:
+            print(f"airlock: error: {error}", file=sys.stderr, flush=True)
+            sys.exit(error.exit_code)
+        for job in plan.jobs:
+            line = f"TensorFlow {job.line}" if job.line else "no extraction"
+            session.log(f"{job.source}: {line} ({job.reason}) -> {job.directory}")
+        _plans[key] = plan
+    return _plans[key]
+
+
+def _sync(session: nox.Session, environment: str) -> None:
+    """Make the session's environment exactly ``lockfiles/<environment>.txt``."""
+    lockfile = LOCKFILES / f"{environment}.txt"
+    session.run_install(
+        "uv",
+        "pip",
+        "sync",
+        "--require-hashes",
+        "--python",
+        str(Path(session.virtualenv.location) / "bin" / "python"),
+        str(lockfile.relative_to(ROOT)),
+        silent=True,
+    )
+    session.run("uv", "pip", "list", "--python", session.virtualenv.location)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+@nox.parametrize("tf", TF_LINES)
+def extract(session: nox.Session, tf: str) -> None:
+    """Read Keras models with the pinned TensorFlow line and write model.npz."""
+    plan = _plan(session)
+    jobs = plan.jobs_for_line(tf)
+    if not jobs:
+        session.skip(f"no model needs the TensorFlow {tf} line")
+    _sync(session, f"extract-tf{tf}")
+    arguments = [str(a) for job in jobs for a in ("--job", job.source, job.npz)]
+    if plan.samples:
+        arguments += ["--samples", str(plan.samples)]
+    session.run(
+        "python",
+        "-m",
+        "stages.extract",
+        *arguments,
+        env=TENSORFLOW_QUIET,
+    )
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False, requires=["extract"])
+def assemble(session: nox.Session) -> None:
+    """Build model.onnx from model.npz with onnx and numpy only."""
+    plan = _plan(session)
+    _sync(session, "assemble")
+    arguments = [str(a) for job in plan.jobs for a in ("--job", job.npz, job.onnx)]
+    session.run(
+        "python", "-m", "stages.assemble", *arguments, "--opset", str(plan.opset)
+    )
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False, requires=["assemble"])
+def verify(session: nox.Session) -> None:
+    """Run model.onnx with onnxruntime and compare with TensorFlow's outputs."""
+    plan = _plan(session)
+    _sync(session, "verify")
+    arguments = [
+        str(a) for job in plan.jobs for a in ("--job", job.npz, job.onnx, job.report)
+    ]
+    session.run(
+        "python",
+        "-m",
+        "stages.verify",
+        *arguments,
+        "--rtol",
+        str(plan.rtol),
+        "--atol",
+        str(plan.atol),
+    )
+
+
+@nox.session(venv_backend="none", requires=["verify"])
+def export(session: nox.Session) -> None:
+    """Export models to verified ONNX: extract, assemble, verify (the default)."""
+    plan = _plan(session)
+    missing = []
+    for job in plan.jobs:
+        if not job.report.is_file() or job.report.stat().st_mtime < _STARTED:
+            missing.append(job)
+            continue
+        report = json.loads(job.report.read_text(encoding="utf-8"))
+        session.log(_verdict_line(job.name, report, job.directory))
+        if report["verdict"] != "pass":
+            missing.append(job)
+    if missing:
+        session.error(
+            "not exported: "
+            + ", ".join(f"{job.name} (see {job.directory})" for job in missing)
+        )
+
+
+def _verdict_line(name: str, report: dict, directory: Path) -> str:
+    errors = [o["max_abs_error"] for o in report["outputs"]]
+    latency = report["latency"] or {}
+    return (
+        f"{name}: {report['verdict'].upper()}, "
+        f"max abs error {max(errors, default=0.0):.2g}, "
+        f"batch-1 latency {latency.get('median_ms', float('nan')):.3f} ms "
+        f"(p90 {latency.get('p90_ms', float('nan')):.3f} ms), "
+        f"{report['onnx']['size_bytes']} bytes -> {directory}"
+    )
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+@nox.parametrize("env", list(TEST_SUITES))
+def tests(session: nox.Session, env: str) -> None:
+    """Run the test suite, each part in the environment it needs."""
+    _sync(session, env)
+    if env == "lint":
+        session.run("ruff", "check", ".")
+        session.run("ruff", "format", "--check", ".")
+        session.run("mypy")
+        return
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        *TEST_SUITES[env],
+        *session.posargs,
+        env={
+            "AIRLOCK_NOX": json.dumps([sys.executable, "-m", "nox"]),
+            **TENSORFLOW_QUIET,
+        },
+    )
+
+
+@nox.session(python=PYTHON, default=False)
+def lock(session: nox.Session) -> None:
+    """Recompile every lockfile with hashes; arguments go to uv (e.g. --upgrade)."""
+    for requirements in sorted(LOCKFILES.glob("*.in")):
+        session.run(
+            "uv",
+            "pip",
+            "compile",
+            str(requirements.relative_to(ROOT)),
+            "--generate-hashes",
+            "--python-version",
+            PYTHON,
+            "--python-platform",
+            "x86_64-manylinux_2_28",
+            "--custom-compile-command",
+            "nox -s lock",
+            "--quiet",
+            "--output-file",
+            str(requirements.with_suffix(".txt").relative_to(ROOT)),
+            *session.posargs,
+        )

@@ -1,0 +1,212 @@
+"""The export command line: which models, which stages, where the files go.
+
+``nox -s export -- MODEL [MODEL ...] [options]`` passes the same arguments to every
+stage session; each session reads them through :func:`parse_export_arguments` and
+handles the jobs that concern it. Standard library and ``packaging`` only: this runs
+in nox's own environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from stages import compat
+from stages.console import AirlockError, UsageError
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "TF_LINES",
+    "ExportPlan",
+    "Job",
+    "choose_line",
+    "parse_export_arguments",
+]
+
+#: The bundled example, exported when no model is named.
+DEFAULT_MODEL = Path("examples/intent/intent.keras")
+#: TensorFlow lines with an extract environment, oldest first.
+TF_LINES = ("2.21",)
+DEFAULT_RTOL = 1e-4
+DEFAULT_ATOL = 1e-5
+ARTIFACT_NPZ = "model.npz"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One model to export."""
+
+    source: Path
+    name: str
+    directory: Path
+    #: The TensorFlow line that extracts it; None when it is already an .npz.
+    line: str | None
+    #: Why that line was chosen, for the log.
+    reason: str
+
+    @property
+    def npz(self) -> Path:
+        return self.directory / ARTIFACT_NPZ if self.line else self.source
+
+    @property
+    def onnx(self) -> Path:
+        return self.directory / "model.onnx"
+
+    @property
+    def report(self) -> Path:
+        return self.directory / "report.json"
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """Everything the stages of one export need to know."""
+
+    jobs: tuple[Job, ...]
+    out: Path
+    opset: int
+    samples: Path | None
+    rtol: float
+    atol: float
+
+    def jobs_for_line(self, line: str) -> list[Job]:
+        return [job for job in self.jobs if job.line == line]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see: nox -s export -- --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="nox -s export --",
+        description="Export Keras models to verified ONNX files.",
+    )
+    parser.add_argument(
+        "models",
+        nargs="*",
+        type=Path,
+        metavar="MODEL",
+        help=f"a .keras file, or a model.npz written by an earlier export "
+        f"(default: {DEFAULT_MODEL})",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("build"), help="output directory (build)"
+    )
+    parser.add_argument(
+        "--opset",
+        type=int,
+        default=compat.DEFAULT_OPSET,
+        help=f"ONNX opset, {compat.MIN_OPSET}..{compat.MAX_OPSET} "
+        f"(default {compat.DEFAULT_OPSET})",
+    )
+    parser.add_argument(
+        "--samples",
+        type=Path,
+        help="an .npz of reference inputs, one array per model input "
+        "(default: seeded random data)",
+    )
+    parser.add_argument(
+        "--tf",
+        choices=TF_LINES,
+        help="the TensorFlow line to extract with (default: chosen from the model)",
+    )
+    parser.add_argument("--rtol", type=float, default=DEFAULT_RTOL)
+    parser.add_argument("--atol", type=float, default=DEFAULT_ATOL)
+    return parser
+
+
+def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
+    """The plan for ``argv``; relative paths are taken from ``cwd``."""
+    args = _parser().parse_args(list(argv))
+    compat.check_opset(args.opset)
+    for option in ("rtol", "atol"):
+        if not getattr(args, option) >= 0:
+            raise UsageError(f"--{option} must be a number >= 0")
+
+    out = cwd / args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    samples = _samples(cwd, args.samples)
+
+    models = args.models or [DEFAULT_MODEL]
+    base = cwd if args.models else Path(__file__).resolve().parent.parent
+    jobs = [_job(base, model, out, args.tf, samples) for model in models]
+    names = [job.name for job in jobs]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise UsageError(
+            f"several models would be written to the same directory: "
+            f"{', '.join(str(out / name) for name in twice)}; "
+            "export them in separate runs with different --out directories"
+        )
+    return ExportPlan(tuple(jobs), out, args.opset, samples, args.rtol, args.atol)
+
+
+def _samples(cwd: Path, samples: Path | None) -> Path | None:
+    if samples is None:
+        return None
+    path = cwd / samples
+    if not path.is_file():
+        raise UsageError(f"--samples {samples}: no such file")
+    if path.suffix != ".npz":
+        raise UsageError(
+            f"--samples {samples}: expected an .npz file with one array per model input"
+        )
+    return path
+
+
+def _job(
+    base: Path, given: Path, out: Path, tf: str | None, samples: Path | None
+) -> Job:
+    source = base / given
+    if not source.exists():
+        raise UsageError(f"{given}: no such model file")
+    if source.is_dir():
+        raise UsageError(
+            f"{given}: is a directory; airlock exports .keras files "
+            "(SavedModel directories are not supported)"
+        )
+    try:
+        source.open("rb").close()
+    except OSError as error:
+        raise UsageError(f"{given}: cannot be read ({error.strerror})") from None
+
+    if source.suffix == ".npz":
+        if samples is not None:
+            raise UsageError(
+                f"--samples applies when extracting; {source} already holds its "
+                "reference samples"
+            )
+        name = source.parent.name if source.name == ARTIFACT_NPZ else source.stem
+        return Job(source, name, out / name, None, "already extracted")
+    if source.suffix != ".keras":
+        raise UsageError(
+            f"{given}: unsupported model format '{source.suffix}'; "
+            "airlock exports .keras files and the model.npz of an earlier export"
+        )
+    line, reason = (tf, "chosen with --tf") if tf else choose_line(source)
+    return Job(source, source.stem, out / source.stem, line, reason)
+
+
+def choose_line(source: Path) -> tuple[str, str]:
+    """The TensorFlow line that reads ``source``, and why."""
+    newest = TF_LINES[-1]
+    try:
+        with zipfile.ZipFile(source) as archive:
+            metadata = json.loads(archive.read("metadata.json"))
+        version = Version(str(metadata["keras_version"]))
+    except (OSError, KeyError, ValueError, InvalidVersion, zipfile.BadZipFile):
+        return newest, "the Keras version saved in the file could not be read"
+    if version.major < 3:
+        raise AirlockError(
+            f"{source}: saved by Keras {version}; this version of airlock reads "
+            "models saved by Keras 3 (TensorFlow 2.16 or newer)"
+        )
+    return newest, f"saved by Keras {version}"
