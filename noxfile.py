@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nox
 
@@ -30,7 +31,7 @@ LOCKFILES = ROOT / "lockfiles"
 #: Where each test directory runs: the environment it needs, by lockfile name.
 TEST_SUITES = {
     "assemble": ["tests/interchange", "tests/assemble"],
-    "verify": ["tests/verify"],
+    "verify": ["tests/verify", "tests/plan"],
     "lint": [],
     f"extract-tf{TF_LINES[-1]}": ["tests/interchange", "tests/extract", "tests/e2e"],
 }
@@ -147,7 +148,7 @@ def export(session: nox.Session) -> None:
         )
 
 
-def _verdict_line(name: str, report: dict, directory: Path) -> str:
+def _verdict_line(name: str, report: dict[str, Any], directory: Path) -> str:
     errors = [o["max_abs_error"] for o in report["outputs"]]
     latency = report["latency"] or {}
     return (

@@ -28,7 +28,7 @@ _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 
 def locked_versions(lockfile: Path) -> dict[str, Version]:
     """The ``name==version`` pins of a compiled lockfile, by canonical name."""
-    pins = {}
+    pins: dict[str, Version] = {}
     for line in lockfile.read_text(encoding="utf-8").splitlines():
         match = _PIN.match(line)
         if not match:

@@ -46,6 +46,7 @@ __all__ = [
     "FORMAT_VERSION",
     "Interchange",
     "InterchangeError",
+    "make_description",
     "read",
     "sample_member",
     "validate_description",
@@ -94,6 +95,26 @@ class Interchange:
     def layer_weights(self, layer: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """The arrays of one layer record, keyed by role."""
         return {role: self.weights[m] for role, m in sorted(layer["weights"].items())}
+
+
+def make_description(
+    *,
+    inputs: list[dict[str, Any]],
+    layers: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    samples: dict[str, Any],
+    provenance: dict[str, Any],
+) -> dict[str, Any]:
+    """A description of the current format version from its parts."""
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "inputs": inputs,
+        "layers": layers,
+        "outputs": outputs,
+        "samples": samples,
+        "provenance": provenance,
+    }
 
 
 def weight_member(layer: str, role: str) -> str:
@@ -189,9 +210,11 @@ def _load_description(path: Path, member: np.ndarray) -> dict[str, Any]:
     if member.dtype != np.uint8 or member.ndim != 1:
         raise InterchangeError(f"{path}: the description member is not UTF-8 bytes")
     try:
-        description = json.loads(member.tobytes().decode("utf-8"))
+        description: dict[str, Any] = json.loads(member.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InterchangeError(f"{path}: the description is not JSON ({error})") from None
+        raise InterchangeError(
+            f"{path}: the description is not JSON ({error})"
+        ) from None
     try:
         validate_description(description)
     except InterchangeError as error:
@@ -203,7 +226,9 @@ def _load_member(path: Path, archive: Any, name: str) -> np.ndarray:
     try:
         array = archive[name]
     except ValueError as error:
-        raise InterchangeError(f"{path}: member '{name}' is refused ({error})") from None
+        raise InterchangeError(
+            f"{path}: member '{name}' is refused ({error})"
+        ) from None
     _check_array(path, name, array)
     return np.asarray(array)
 
@@ -291,7 +316,9 @@ def _check_tensor_spec(spec: Any, what: str) -> None:
     if not isinstance(shape, list) or not all(
         dim is None or (isinstance(dim, int) and dim >= 0) for dim in shape
     ):
-        raise InterchangeError(f"{what} {spec['name']!r} has an invalid shape {shape!r}")
+        raise InterchangeError(
+            f"{what} {spec['name']!r} has an invalid shape {shape!r}"
+        )
 
 
 def _check_layer(layer: Any, known: set[str]) -> None:
@@ -320,7 +347,7 @@ def _check_layer(layer: Any, known: set[str]) -> None:
         raise InterchangeError(f"layer {name!r} has no output shapes or dtypes")
     if not len(shapes) == len(dtypes) == len(layer["outputs"]):
         raise InterchangeError(f"layer {name!r}: output shapes and dtypes do not match")
-    for shape, dtype in zip(shapes, dtypes):
+    for shape, dtype in zip(shapes, dtypes, strict=True):
         _check_tensor_spec({"name": name, "shape": shape, "dtype": dtype}, "layer")
     weights = layer.get("weights")
     if not isinstance(weights, dict) or not all(

@@ -99,9 +99,9 @@ def activation_layers() -> Any:
         layers.ReLU(max_value=0.7, name="relu_max")(hidden),
         layers.ReLU(negative_slope=0.1, name="relu_slope")(hidden),
         layers.ReLU(threshold=0.4, name="relu_threshold")(hidden),
-        layers.ReLU(
-            max_value=1.5, negative_slope=0.2, threshold=0.3, name="relu_all"
-        )(hidden),
+        layers.ReLU(max_value=1.5, negative_slope=0.2, threshold=0.3, name="relu_all")(
+            hidden
+        ),
         layers.LeakyReLU(negative_slope=0.25, name="leaky")(hidden),
         layers.PReLU(alpha_initializer="random_normal", name="prelu")(hidden),
         layers.PReLU(

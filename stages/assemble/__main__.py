@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from stages import compat, interchange
 from stages.console import info, info_environment, parse_arguments, run_main
@@ -37,7 +38,9 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def _metadata(description: dict, environment: dict[str, str]) -> dict[str, str]:
+def _metadata(
+    description: dict[str, Any], environment: dict[str, str]
+) -> dict[str, str]:
     """Provenance stored in the ONNX file: where the model came from and the
     versions of the environments that extracted and assembled it."""
     provenance = description["provenance"]

@@ -70,9 +70,11 @@ class GraphBuilder:
     ) -> list[str]:
         """Add a node of the default domain; return its output names."""
         node_name = self.unique(op_type)
-        names = [node_name] if outputs == 1 else [
-            f"{node_name}:{index}" for index in range(outputs)
-        ]
+        names = (
+            [node_name]
+            if outputs == 1
+            else [f"{node_name}:{index}" for index in range(outputs)]
+        )
         self._names.update(names)
         self.nodes.append(
             helper.make_node(op_type, list(inputs), names, name=node_name, **attributes)

@@ -52,9 +52,8 @@ def unsupported(description: Mapping[str, Any]) -> list[str]:
         if lookup(layer["kind"]) is None:
             kinds[layer["kind"]].append(layer["name"])
         activation = layer["config"].get("activation")
-        if isinstance(activation, str) and activation not in ACTIVATIONS:
-            if activation != "linear":
-                activations[activation].append(layer["name"])
+        if isinstance(activation, str) and activation not in {"linear", *ACTIVATIONS}:
+            activations[activation].append(layer["name"])
     lines = [
         f"layer kind {kind} (layers: {', '.join(names)})"
         for kind, names in sorted(kinds.items())
@@ -91,7 +90,9 @@ def assemble(
     graph_inputs = []
     for spec in description["inputs"]:
         builder.reserve(spec["name"])
-        tensors[spec["name"]] = Tensor(spec["name"], spec["dtype"], tuple(spec["shape"]))
+        tensors[spec["name"]] = Tensor(
+            spec["name"], spec["dtype"], tuple(spec["shape"])
+        )
         graph_inputs.append(_value_info(spec["name"], spec["dtype"], spec["shape"]))
 
     for record in description["layers"]:
@@ -110,7 +111,7 @@ def assemble(
                 f"converter of {layer.kind} returned {len(outputs)} tensors for "
                 f"layer {layer.name!r}, which has {len(record['outputs'])} outputs"
             )
-        tensors.update(zip(record["outputs"], outputs))
+        tensors.update(zip(record["outputs"], outputs, strict=True))
 
     graph_outputs = []
     renamed: dict[str, str] = {}
@@ -142,7 +143,9 @@ def assemble(
     try:
         onnx.checker.check_model(model, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as error:
-        raise RuntimeError(f"{source}: the assembled graph is invalid: {error}") from None
+        raise RuntimeError(
+            f"{source}: the assembled graph is invalid: {error}"
+        ) from None
     return model
 
 
@@ -156,7 +159,9 @@ def _value_info(name: str, dtype: str, shape: Sequence[int | None]) -> Any:
     return helper.make_tensor_value_info(name, _ELEMENT_TYPES[dtype], dims)
 
 
-def _expose(builder: GraphBuilder, value: str, output: str, renamed: dict[str, str]) -> None:
+def _expose(
+    builder: GraphBuilder, value: str, output: str, renamed: dict[str, str]
+) -> None:
     """Make ``value`` available under the graph output name ``output``.
 
     A value that a node writes is renamed in place (``renamed`` remembers it); a
@@ -166,7 +171,9 @@ def _expose(builder: GraphBuilder, value: str, output: str, renamed: dict[str, s
     producers = [node for node in builder.nodes if value in node.output]
     if value in renamed or not producers:
         source = renamed.get(value, value)
-        node = helper.make_node("Identity", [source], [output], name=f"{output}/Identity")
+        node = helper.make_node(
+            "Identity", [source], [output], name=f"{output}/Identity"
+        )
         builder.nodes.append(node)
         return
     for node in builder.nodes:

@@ -68,20 +68,18 @@ def extract(
             member = interchange.sample_member(kind, name)
             sample_members[kind][name] = member
             arrays[member] = array
-    description = {
-        "format": interchange.FORMAT_NAME,
-        "format_version": interchange.FORMAT_VERSION,
-        "inputs": graph.inputs,
-        "layers": graph.layers,
-        "outputs": graph.outputs,
-        "samples": {**sample_members, "origin": origin},
-        "provenance": {
+    description = interchange.make_description(
+        inputs=graph.inputs,
+        layers=graph.layers,
+        outputs=graph.outputs,
+        samples={**sample_members, "origin": origin},
+        provenance={
             "source": source.name,
             "source_sha256": _sha256(source),
             "stage": STAGE,
             "environment": environment,
         },
-    }
+    )
     interchange.write(target, description, arrays)
     info(
         STAGE,
@@ -103,7 +101,7 @@ def _predict(
     flat = keras.tree.flatten(result)
     return {
         spec["name"]: np.asarray(keras.ops.convert_to_numpy(tensor))
-        for spec, tensor in zip(output_specs, flat)
+        for spec, tensor in zip(output_specs, flat, strict=True)
     }
 
 

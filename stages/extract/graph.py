@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError
-from stages.extract.normalize import UnsupportedConfig, normalize
+from stages.extract.normalize import UnsupportedConfigError, normalize
 from stages.interchange import weight_member
 
 __all__ = ["Graph", "describe_model"]
@@ -55,17 +55,23 @@ def describe_model(model: Any, source: str) -> Graph:
         for node_index, node in enumerate(entry["inbound_nodes"]):
             try:
                 graph.layers.append(_layer_record(layer, entry, node_index, node))
-            except UnsupportedConfig as error:
-                problems.append(f"layer {layer.name!r} ({entry['class_name']}): {error}")
+            except UnsupportedConfigError as error:
+                problems.append(
+                    f"layer {layer.name!r} ({entry['class_name']}): {error}"
+                )
         _collect_weights(layer, graph.weights, problems)
     if problems:
         raise AirlockError(
             f"{source}: {len(problems)} problem(s) found:\n  " + "\n  ".join(problems)
         )
+    graph.layers = _topological(graph.layers, {spec["name"] for spec in graph.inputs})
 
     output_names = _unique_names(getattr(model, "output_names", None), config)
     for name, history, tensor in zip(
-        output_names, _histories(config["output_layers"]), functional.outputs
+        output_names,
+        _histories(config["output_layers"]),
+        functional.outputs,
+        strict=True,
     ):
         graph.outputs.append(
             {
@@ -77,6 +83,29 @@ def describe_model(model: Any, source: str) -> Graph:
         )
     _check_inputs_order(graph, config)
     return graph
+
+
+def _topological(
+    records: list[dict[str, Any]], available: set[str]
+) -> list[dict[str, Any]]:
+    """The records in an order where each reads only tensors written before it.
+
+    Keras lists layers, not calls: the second call of a shared layer may read a
+    tensor that a later layer writes. The saved order is kept where it works.
+    """
+    ordered: list[dict[str, Any]] = []
+    pending = list(records)
+    while pending:
+        ready = next(
+            (r for r in pending if all(t in available for t in r["inputs"])), None
+        )
+        if ready is None:
+            names = ", ".join(r["name"] for r in pending)
+            raise AirlockError(f"the layer graph has a cycle through: {names}")
+        pending.remove(ready)
+        ordered.append(ready)
+        available.update(ready["outputs"])
+    return ordered
 
 
 def _input_spec(layer: Any) -> dict[str, Any]:

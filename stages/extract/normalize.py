@@ -3,7 +3,7 @@
 Each normalizer takes the config Keras saved for one layer and returns the config
 that goes into the interchange description. It keeps only the keys that change what
 the layer computes at inference time, fills defaults, renames keys that differ
-between Keras 2 and Keras 3, and raises :class:`UnsupportedConfig` for a value that
+between Keras 2 and Keras 3, and raises :class:`UnsupportedConfigError` for a value that
 no converter handles. Layer kinds without a normalizer keep their saved config, so
 that assembly can name them in its list of unsupported layers.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["ACTIVATIONS", "UnsupportedConfig", "normalize", "normalize_activation"]
+__all__ = ["ACTIVATIONS", "UnsupportedConfigError", "normalize", "normalize_activation"]
 
 Config = Mapping[str, Any]
 Normalizer = Callable[[Config], dict[str, Any]]
@@ -67,7 +67,7 @@ _TRAINING_KEYS = frozenset(
 _NORMALIZERS: dict[str, Normalizer] = {}
 
 
-class UnsupportedConfig(ValueError):
+class UnsupportedConfigError(ValueError):
     """A config value that airlock cannot convert, named by key and value."""
 
     def __init__(self, key: str, value: Any, hint: str = "") -> None:
@@ -89,12 +89,15 @@ def normalize_activation(value: Any) -> str:
     """The normalized name of an activation as Keras serialized it."""
     if value is None:
         return "linear"
-    if isinstance(value, dict) and isinstance(value.get("config"), str):
-        # Keras 3 may serialize a built-in activation as a function object.
-        if value.get("module") in ("keras.activations", "keras.src.activations"):
-            value = value["config"]
+    # Keras 3 may serialize a built-in activation as a function object.
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("config"), str)
+        and value.get("module") in ("keras.activations", "keras.src.activations")
+    ):
+        value = value["config"]
     if not isinstance(value, str):
-        raise UnsupportedConfig(
+        raise UnsupportedConfigError(
             "activation", value, "only Keras's built-in activations can be exported"
         )
     return _ACTIVATION_ALIASES.get(value, value)
@@ -114,14 +117,14 @@ def _normalizer(*kinds: str) -> Callable[[Normalizer], Normalizer]:
 def _require(config: Config, key: str, allowed: Any) -> None:
     value = config.get(key, allowed)
     if value != allowed:
-        raise UnsupportedConfig(key, value, f"only {allowed!r} is converted")
+        raise UnsupportedConfigError(key, value, f"only {allowed!r} is converted")
 
 
 @_normalizer("Dense")
 def _dense(config: Config) -> dict[str, Any]:
     _require(config, "quantization_config", None)
     if config.get("lora_rank"):
-        raise UnsupportedConfig(
+        raise UnsupportedConfigError(
             "lora_rank", config["lora_rank"], "merge the LoRA weights before export"
         )
     return {

@@ -95,7 +95,7 @@ def _conform(
     want = np.dtype(spec["dtype"])
     shape = spec["shape"]
     fits = array.ndim == len(shape) and all(
-        dim is None or dim == size for dim, size in zip(shape, array.shape)
+        dim is None or dim == size for dim, size in zip(shape, array.shape, strict=True)
     )
     if not fits or array.shape[0] == 0:
         raise AirlockError(

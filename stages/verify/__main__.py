@@ -1,4 +1,7 @@
-"""Command line of the verify stage: ``python -m stages.verify --job NPZ ONNX REPORT``."""
+"""Command line of the verify stage.
+
+``python -m stages.verify --job NPZ ONNX REPORT [--rtol R] [--atol A]``
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from stages import interchange
-from stages.console import EXIT_FAILED, EXIT_OK, AirlockError, info, info_environment, parse_arguments, run_main
+from stages.console import (
+    EXIT_FAILED,
+    EXIT_OK,
+    AirlockError,
+    info,
+    info_environment,
+    parse_arguments,
+    run_main,
+)
 from stages.environment import check_environment, versions
 from stages.files import write_atomically
 
@@ -77,11 +88,13 @@ def verify(
     comparisons = []
     if not problems:
         results = session.run(output_names, dict(data.sample_inputs))
-        for name, actual in zip(output_names, results):
+        for name, actual in zip(output_names, results, strict=True):
             comparisons.append(
                 compare_output(name, actual, data.sample_outputs[name], rtol, atol)
             )
-        problems += [f"output {c.name!r}: {c.problem}" for c in comparisons if c.problem]
+        problems += [
+            f"output {c.name!r}: {c.problem}" for c in comparisons if c.problem
+        ]
 
     latency = measure_latency(session, data.sample_inputs) if not problems else None
     provenance = description["provenance"]

@@ -46,25 +46,29 @@ def compare_output(
     NaN only where the reference has NaN."""
     shape, dtype = list(expected.shape), str(expected.dtype)
     if actual.shape != expected.shape or actual.dtype != expected.dtype:
-        problem = (
+        mismatch = (
             f"ONNX gives {actual.dtype}{list(actual.shape)}, "
             f"TensorFlow gives {expected.dtype}{list(expected.shape)}"
         )
-        return OutputComparison(name, shape, dtype, float("nan"), float("nan"), -1, problem)
+        return OutputComparison(
+            name, shape, dtype, float("nan"), float("nan"), -1, mismatch
+        )
 
     if expected.dtype.kind not in "fc":
         differs = actual != expected
         count = int(np.count_nonzero(differs))
         diff = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
         worst = float(diff.max()) if diff.size else 0.0
-        problem = f"{count} values differ" if count else None
-        return OutputComparison(name, shape, dtype, worst, worst, count, problem)
+        differ = f"{count} values differ" if count else None
+        return OutputComparison(name, shape, dtype, worst, worst, count, differ)
 
     a, e = actual.astype(np.float64), expected.astype(np.float64)
     close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     finite = np.isfinite(a) & np.isfinite(e)
     diff = np.where(finite, np.abs(a - e), 0.0)
-    relative = np.where(finite, diff / np.maximum(np.abs(e), np.finfo(np.float64).tiny), 0.0)
+    # Relative error where the reference is not near zero (|e| > atol).
+    significant = finite & (np.abs(e) > atol)
+    relative = np.divide(diff, np.abs(e), out=np.zeros_like(diff), where=significant)
     count = int(np.count_nonzero(~close))
     problem = None
     if count:

@@ -25,7 +25,7 @@ def measure_latency(session: Any, inputs: Mapping[str, np.ndarray]) -> dict[str,
     for _ in range(WARMUP_RUNS):
         session.run(None, feed)
 
-    timings = []
+    timings: list[float] = []
     deadline = time.perf_counter() + MAX_SECONDS
     while len(timings) < MAX_RUNS and time.perf_counter() < deadline:
         start = time.perf_counter()

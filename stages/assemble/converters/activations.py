@@ -33,7 +33,11 @@ def _op(op_type: str, **attributes: float | int | str) -> Activation:
 def _relu6(builder: GraphBuilder, x: Tensor) -> str:
     return builder.op1(
         "Clip",
-        [x.name, builder.scalar(0.0, x.dtype, "min"), builder.scalar(6.0, x.dtype, "max")],
+        [
+            x.name,
+            builder.scalar(0.0, x.dtype, "min"),
+            builder.scalar(6.0, x.dtype, "max"),
+        ],
     )
 
 
@@ -60,9 +64,7 @@ def _gelu(builder: GraphBuilder, x: Tensor) -> str:
     # Exact: 0.5 * x * (1 + erf(x / sqrt(2))).
     if builder.opset >= 20:
         return builder.op1("Gelu", [x.name], approximate="none")
-    scaled = builder.op1(
-        "Mul", [x.name, builder.scalar(1.0 / math.sqrt(2.0), x.dtype)]
-    )
+    scaled = builder.op1("Mul", [x.name, builder.scalar(1.0 / math.sqrt(2.0), x.dtype)])
     return _half_x_times_one_plus(builder, x, builder.op1("Erf", [scaled]))
 
 
@@ -146,7 +148,9 @@ def convert_relu(
     threshold = layer.config["threshold"]
 
     if slope != 0.0 and max_value is None and threshold == 0.0:
-        return [Tensor(builder.op1("LeakyRelu", [x.name], alpha=slope), x.dtype, x.shape)]
+        return [
+            Tensor(builder.op1("LeakyRelu", [x.name], alpha=slope), x.dtype, x.shape)
+        ]
 
     if threshold != 0.0 or slope != 0.0:
         limit = builder.scalar(threshold, x.dtype, "threshold")
@@ -231,7 +235,9 @@ def convert_softmax(
         raise AirlockError(f"layer {layer.name!r}: a Softmax mask is not supported")
     axes = sorted({axis % x.rank for axis in layer.config["axis"]})
     if len(axes) == 1:
-        return [Tensor(builder.op1("Softmax", [x.name], axis=axes[0]), x.dtype, x.shape)]
+        return [
+            Tensor(builder.op1("Softmax", [x.name], axis=axes[0]), x.dtype, x.shape)
+        ]
     peak = builder.reduce("ReduceMax", x.name, axes)
     exponent = builder.op1("Exp", [builder.op1("Sub", [x.name, peak])])
     total = builder.reduce("ReduceSum", exponent, axes)

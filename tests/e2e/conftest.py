@@ -1,0 +1,93 @@
+"""End-to-end exports through nox, shared by the tests of this directory.
+
+These tests run in the extract environment (the zoo is built with TensorFlow) and
+drive ``nox -s export`` in a subprocess, exactly as a user would. The nox command
+comes from ``AIRLOCK_NOX``, which ``nox -s tests`` sets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from zoo import ZOO, build_zoo  # noqa: E402
+
+from stages import compat  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished ``nox -s export`` run."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """Everything printed; nox passes a stage's stderr on in its stdout."""
+        return self.stdout + self.stderr
+
+
+def export(*arguments: str | Path) -> Run:
+    """Run ``nox -s export -- ARGUMENTS`` from the repository root."""
+    command = os.environ.get("AIRLOCK_NOX")
+    if not command:
+        pytest.fail(
+            "AIRLOCK_NOX is not set: run the end-to-end tests with nox -s tests"
+        )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("VIRTUAL_ENV", "NOX_CURRENT_SESSION")
+    }
+    process = subprocess.run(
+        [*json.loads(command), "-f", str(ROOT / "noxfile.py"), "-s", "export", "--"]
+        + [str(a) for a in arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return Run(process.returncode, process.stdout, process.stderr)
+
+
+def report(directory: Path) -> dict:
+    return json.loads((directory / "report.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def zoo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_zoo(tmp_path_factory.mktemp("zoo"))
+
+
+@pytest.fixture(scope="session")
+def exported(
+    zoo: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[int, Path]:
+    """The zoo exported at the default opset, then re-assembled from its .npz files
+    at the lowest and highest opsets. Output directories by opset."""
+    directories = {}
+    default = tmp_path_factory.mktemp(f"opset{compat.DEFAULT_OPSET}")
+    run = export(*zoo.values(), "--out", default)
+    assert run.returncode == 0, run.stdout + run.stderr
+    directories[compat.DEFAULT_OPSET] = default
+
+    extracted = [default / name / "model.npz" for name in ZOO]
+    for opset in (compat.MIN_OPSET, compat.MAX_OPSET):
+        directory = tmp_path_factory.mktemp(f"opset{opset}")
+        run = export(*extracted, "--out", directory, "--opset", str(opset))
+        assert run.returncode == 0, run.stdout + run.stderr
+        directories[opset] = directory
+    return directories

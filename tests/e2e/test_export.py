@@ -1,0 +1,186 @@
+"""Whole exports: TensorFlow against onnxruntime, artifacts, exit codes, messages."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import export, report
+from zoo import ZOO
+
+from stages import compat, interchange
+
+#: The parity the bundled example promises.
+EXAMPLE_TOLERANCE = 1e-5
+OPSETS = (compat.MIN_OPSET, compat.DEFAULT_OPSET, compat.MAX_OPSET)
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_zoo_model_matches_tensorflow(
+    exported: dict[int, Path], name: str, opset: int
+) -> None:
+    result = report(exported[opset] / name)
+
+    assert result["verdict"] == "pass", result["problems"]
+    assert result["onnx"]["opset"] == opset
+    assert result["onnx"]["ir_version"] == compat.IR_VERSION_FOR_OPSET[opset]
+    assert result["outputs"], "the report compares no output"
+    for output in result["outputs"]:
+        assert output["passed"], output
+        assert output["max_abs_error"] <= 1e-5 + 1e-4, output
+
+
+def test_report_names_every_stage_environment(exported: dict[int, Path]) -> None:
+    environments = report(exported[compat.DEFAULT_OPSET] / "dense_stack")[
+        "environments"
+    ]
+
+    assert {"python", "numpy", "tensorflow", "keras"} <= set(environments["extract"])
+    assert {"python", "numpy", "onnx"} <= set(environments["assemble"])
+    assert {"python", "numpy", "onnxruntime"} <= set(environments["verify"])
+    assert "onnx" not in environments["extract"]
+    assert "tensorflow" not in environments["verify"]
+
+
+def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None:
+    kinds = set()
+    for name in ZOO:
+        data = interchange.read(exported[compat.DEFAULT_OPSET] / name / "model.npz")
+        kinds.update(layer["kind"] for layer in data.description["layers"])
+
+    assert kinds >= {
+        "Activation",
+        "Dense",
+        "Dropout",
+        "ELU",
+        "Flatten",
+        "GaussianNoise",
+        "LeakyReLU",
+        "PReLU",
+        "ReLU",
+        "Reshape",
+        "Softmax",
+    }
+
+
+def test_same_npz_assembles_to_the_same_bytes(
+    exported: dict[int, Path], tmp_path: Path
+) -> None:
+    source = exported[compat.DEFAULT_OPSET] / "activation_layers"
+
+    run = export(source / "model.npz", "--out", tmp_path)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    rebuilt = (tmp_path / "activation_layers" / "model.onnx").read_bytes()
+    original = (source / "model.onnx").read_bytes()
+    assert hashlib.sha256(rebuilt).hexdigest() == hashlib.sha256(original).hexdigest()
+
+
+def test_bundled_example_exports_with_parity(tmp_path: Path) -> None:
+    run = export("--out", tmp_path)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = report(tmp_path / "intent")
+    assert result["verdict"] == "pass"
+    assert result["source"]["file"] == "intent.keras"
+    (output,) = result["outputs"]
+    assert output["name"] == "purchase"
+    assert output["max_abs_error"] <= EXAMPLE_TOLERANCE
+    assert sorted(p.name for p in (tmp_path / "intent").iterdir()) == [
+        "model.npz",
+        "model.onnx",
+        "report.json",
+    ]
+    assert "intent: PASS" in run.stdout
+
+
+def test_missing_model_is_a_usage_error_in_one_line(tmp_path: Path) -> None:
+    run = export(tmp_path / "missing.keras", "--out", tmp_path / "out")
+
+    assert run.returncode == 2
+    errors = [line for line in run.stderr.splitlines() if "error" in line]
+    assert errors == [
+        f"airlock: error: {tmp_path / 'missing.keras'}: no such model file"
+    ]
+    assert "Traceback" not in run.stdout + run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_of_range_opset_is_a_usage_error_naming_the_range() -> None:
+    run = export("--opset", "9")
+
+    assert run.returncode == 2
+    assert (
+        f"--opset 9 is outside the supported range "
+        f"{compat.MIN_OPSET}..{compat.MAX_OPSET}" in run.output
+    )
+
+
+def test_mismatch_fails_but_keeps_the_files_for_inspection(
+    exported: dict[int, Path], tmp_path: Path
+) -> None:
+    source = exported[compat.DEFAULT_OPSET] / "activation_functions" / "model.npz"
+
+    run = export(source, "--out", tmp_path, "--rtol", "0", "--atol", "0")
+
+    assert run.returncode == 1
+    result = report(tmp_path / "activation_functions")
+    assert result["verdict"] == "fail"
+    assert any("values outside rtol=0, atol=0" in p for p in result["problems"])
+    assert (tmp_path / "activation_functions" / "model.onnx").is_file()
+
+
+def test_unsupported_layers_are_listed_once_and_nothing_is_written(
+    exported: dict[int, Path], tmp_path: Path
+) -> None:
+    data = interchange.read(
+        exported[compat.DEFAULT_OPSET] / "dense_stack" / "model.npz"
+    )
+    description = data.description
+    for layer, kind in zip(
+        description["layers"], ("Teleport", "Teleport", "Warp"), strict=True
+    ):
+        layer["kind"] = kind
+    arrays = {
+        **data.weights,
+        **{
+            description["samples"]["inputs"][k]: v
+            for k, v in data.sample_inputs.items()
+        },
+        **{
+            description["samples"]["outputs"][k]: v
+            for k, v in data.sample_outputs.items()
+        },
+    }
+    broken = tmp_path / "strange.npz"
+    interchange.write(broken, description, arrays)
+
+    run = export(broken, "--out", tmp_path / "out")
+
+    assert run.returncode == 1
+    assert "cannot convert 2 item(s)" in run.output
+    first, second, third = (layer["name"] for layer in description["layers"])
+    assert f"layer kind Teleport (layers: {first}, {second})" in run.output
+    assert f"layer kind Warp (layers: {third})" in run.output
+    assert "Supported layer kinds: " in run.output
+    assert not (tmp_path / "out" / "strange" / "model.onnx").exists()
+
+
+def test_reference_samples_round_trip_through_the_report(
+    exported: dict[int, Path],
+) -> None:
+    data = interchange.read(
+        exported[compat.DEFAULT_OPSET] / "dense_stack" / "model.npz"
+    )
+
+    (inputs,) = data.sample_inputs.values()
+    assert inputs.shape[0] == 8
+    assert np.isfinite(inputs).all()
+    assert report(exported[compat.DEFAULT_OPSET] / "dense_stack")["samples"] == {
+        "kind": "random",
+        "seed": 0,
+        "rows": 8,
+    }

@@ -1,0 +1,142 @@
+"""Reading Keras models into the normalized layer graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+
+from stages import interchange
+from stages.console import AirlockError
+from stages.extract.graph import describe_model
+from stages.extract.loading import load_model
+
+
+def _two_branch_model() -> keras.Model:
+    inputs = keras.Input((4,), name="features")
+    shared = keras.layers.Dense(3, name="shared")
+    left = shared(inputs)
+    right = keras.layers.Activation("tanh", name="squash")(left)
+    again = shared(keras.layers.Dense(4, name="back")(right))
+    return keras.Model(inputs, [left, again], name="branches")
+
+
+def test_functional_wiring_shapes_and_weights() -> None:
+    graph = describe_model(_two_branch_model(), "branches.keras")
+
+    assert graph.inputs == [
+        {"name": "features", "dtype": "float32", "shape": [None, 4]}
+    ]
+    records = {layer["name"]: layer for layer in graph.layers}
+    assert list(records) == ["shared", "squash", "back", "shared/call1"]
+    assert records["shared"]["inputs"] == ["features"]
+    assert records["squash"]["inputs"] == ["shared"]
+    assert records["shared/call1"]["inputs"] == ["back"]
+    assert records["shared/call1"]["outputs"] == ["shared:1:0"]
+    assert records["shared"]["weights"] == records["shared/call1"]["weights"]
+    assert records["squash"]["config"] == {"activation": "tanh"}
+    assert records["back"]["output_shapes"] == [[None, 4]]
+    assert [o["tensor"] for o in graph.outputs] == ["shared", "shared:1:0"]
+    assert sorted(graph.weights) == [
+        "weights/back/bias",
+        "weights/back/kernel",
+        "weights/shared/bias",
+        "weights/shared/kernel",
+    ]
+
+
+def test_records_come_in_an_order_that_reads_before_it_writes() -> None:
+    graph = describe_model(_two_branch_model(), "branches.keras")
+    description = interchange.make_description(
+        inputs=graph.inputs,
+        layers=graph.layers,
+        outputs=graph.outputs,
+        samples={
+            "inputs": {"features": "samples/inputs/features"},
+            "outputs": {
+                o["name"]: f"samples/outputs/{o['name']}" for o in graph.outputs
+            },
+        },
+        provenance={},
+    )
+
+    interchange.validate_description(description)
+
+
+def test_sequential_model_reads_like_a_functional_one() -> None:
+    model = keras.Sequential(
+        [keras.Input((5,), name="x"), keras.layers.Dense(2, name="out")]
+    )
+
+    graph = describe_model(model, "seq.keras")
+
+    assert [spec["name"] for spec in graph.inputs] == ["x"]
+    assert [layer["name"] for layer in graph.layers] == ["out"]
+    assert graph.outputs[0]["name"] == "out"
+
+
+def test_weights_are_copied_exactly() -> None:
+    model = _two_branch_model()
+
+    graph = describe_model(model, "branches.keras")
+
+    kernel = model.get_layer("shared").kernel.numpy()
+    np.testing.assert_array_equal(graph.weights["weights/shared/kernel"], kernel)
+
+
+def test_non_finite_weights_are_refused_naming_layer_and_weight() -> None:
+    model = _two_branch_model()
+    kernel = model.get_layer("back").kernel
+    kernel.assign(np.full(kernel.shape, np.nan, dtype=np.float32))
+
+    with pytest.raises(AirlockError, match="layer 'back': weight 'kernel' holds NaN"):
+        describe_model(model, "branches.keras")
+
+
+def test_every_unsupported_config_value_is_listed_at_once() -> None:
+    def bent(t):  # type: ignore[no-untyped-def]
+        return t * 2
+
+    inputs = keras.Input((3,), name="x")
+    first = keras.layers.Dense(2, activation=bent, name="first")(inputs)
+    second = keras.layers.Dense(2, activation=bent, name="second")(first)
+    model = keras.Model(inputs, second)
+
+    with pytest.raises(AirlockError) as error:
+        describe_model(model, "custom.keras")
+
+    message = str(error.value)
+    assert message.startswith("custom.keras: 2 problem(s) found:")
+    assert "layer 'first' (Dense): activation=" in message
+    assert "layer 'second' (Dense): activation=" in message
+
+
+def test_lambda_layers_are_refused_without_running_them(tmp_path: Path) -> None:
+    canary = tmp_path / "canary"
+    namespace: dict[str, Any] = {}
+    exec(  # a layer whose code writes the canary file when it runs
+        f"def payload(t):\n    open({str(canary)!r}, 'w').close()\n    return t",
+        namespace,
+    )
+    inputs = keras.Input((2,), name="x")
+    payload = keras.layers.Lambda(namespace["payload"])(inputs)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inputs, payload).save(path)
+    assert canary.exists()  # the payload ran while the model was built
+    canary.unlink()
+
+    with pytest.raises(AirlockError, match=r"lambda\.keras: Keras .* cannot load"):
+        load_model(path)
+
+    assert not canary.exists()
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.keras"
+    path.write_bytes(b"")
+
+    with pytest.raises(AirlockError, match=r"empty\.keras: Keras .* cannot load"):
+        load_model(path)

@@ -1,0 +1,94 @@
+"""Normalized configs: the same description whatever Keras wrote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stages.extract.normalize import (
+    UnsupportedConfigError,
+    normalize,
+    normalize_activation,
+)
+
+
+@pytest.mark.parametrize(
+    ("saved", "expected"),
+    [
+        ("relu", "relu"),
+        ("swish", "silu"),
+        ("hard_swish", "hard_silu"),
+        (None, "linear"),
+        (
+            {"module": "keras.activations", "class_name": "function", "config": "gelu"},
+            "gelu",
+        ),
+    ],
+)
+def test_activation_names_are_normalized(saved: Any, expected: str) -> None:
+    assert normalize_activation(saved) == expected
+
+
+def test_custom_activation_object_is_unsupported() -> None:
+    saved = {"module": "my_package", "class_name": "MyActivation", "config": {}}
+
+    with pytest.raises(
+        UnsupportedConfigError, match=r"activation=.*built-in activations"
+    ):
+        normalize_activation(saved)
+
+
+def test_keras_2_and_keras_3_leaky_relu_agree() -> None:
+    keras2 = normalize("LeakyReLU", {"name": "leaky", "alpha": 0.1})
+    keras3 = normalize("LeakyReLU", {"name": "leaky", "negative_slope": 0.1})
+
+    assert keras2 == keras3 == {"negative_slope": 0.1}
+
+
+def test_dense_keeps_what_inference_needs() -> None:
+    saved = {
+        "name": "dense",
+        "trainable": True,
+        "dtype": "float32",
+        "units": 4,
+        "activation": "relu",
+        "use_bias": True,
+        "kernel_initializer": {"class_name": "GlorotUniform"},
+        "kernel_regularizer": None,
+        "quantization_config": None,
+    }
+
+    assert normalize("Dense", saved) == {
+        "units": 4,
+        "activation": "relu",
+        "use_bias": True,
+    }
+
+
+def test_quantized_dense_is_unsupported_naming_the_key() -> None:
+    with pytest.raises(UnsupportedConfigError, match="quantization_config="):
+        normalize("Dense", {"units": 2, "quantization_config": {"mode": "int8"}})
+
+
+@pytest.mark.parametrize(
+    ("kind", "saved", "expected"),
+    [
+        ("Softmax", {"axis": -1}, {"axis": [-1]}),
+        ("Softmax", {"axis": [1, 2]}, {"axis": [1, 2]}),
+        ("ReLU", {}, {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}),
+        ("PReLU", {"shared_axes": 1}, {"shared_axes": [1]}),
+        ("Flatten", {"data_format": None}, {"data_format": "channels_last"}),
+        ("Dropout", {"rate": 0.5, "seed": 3}, {}),
+    ],
+)
+def test_defaults_are_filled_and_forms_unified(
+    kind: str, saved: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert normalize(kind, saved) == expected
+
+
+def test_unknown_kinds_keep_their_config_for_the_unsupported_report() -> None:
+    saved = {"name": "conv", "trainable": True, "filters": 8, "kernel_size": [3, 3]}
+
+    assert normalize("Mystery", saved) == {"filters": 8, "kernel_size": [3, 3]}
