@@ -97,18 +97,24 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: {DEFAULT_MODEL})",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("build"), help="output directory (build)"
+        "--out",
+        type=Path,
+        default=Path("build"),
+        metavar="DIR",
+        help="artifacts go to DIR/<model name>/ (default: build)",
     )
     parser.add_argument(
         "--opset",
         type=int,
         default=compat.DEFAULT_OPSET,
+        metavar="N",
         help=f"ONNX opset, {compat.MIN_OPSET}..{compat.MAX_OPSET} "
         f"(default {compat.DEFAULT_OPSET})",
     )
     parser.add_argument(
         "--samples",
         type=Path,
+        metavar="FILE.npz",
         help="an .npz of reference inputs, one array per model input "
         "(default: seeded random data)",
     )
@@ -117,8 +123,14 @@ def _parser() -> argparse.ArgumentParser:
         choices=TF_LINES,
         help="the TensorFlow line to extract with (default: chosen from the model)",
     )
-    parser.add_argument("--rtol", type=float, default=DEFAULT_RTOL)
-    parser.add_argument("--atol", type=float, default=DEFAULT_ATOL)
+    for name, default in (("rtol", DEFAULT_RTOL), ("atol", DEFAULT_ATOL)):
+        parser.add_argument(
+            f"--{name}",
+            type=float,
+            default=default,
+            help=f"verification tolerance, abs(onnx - tf) <= atol + rtol * abs(tf) "
+            f"(default {default:g})",
+        )
     return parser
 
 
