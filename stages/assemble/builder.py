@@ -17,20 +17,35 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from stages.assemble.layout import Perm, compose, is_identity, physical_axis
+
 __all__ = ["GraphBuilder", "Tensor"]
 
 
 @dataclass(frozen=True)
 class Tensor:
-    """A value in the graph with the shape and dtype Keras gives it."""
+    """A value in the graph with the shape and dtype Keras gives it.
+
+    ``shape`` is always in Keras order; ``perm`` says how the value is laid out
+    physically (see :mod:`stages.assemble.layout`), ``None`` for Keras order.
+    """
 
     name: str
     dtype: str
     shape: tuple[int | None, ...]
+    perm: Perm | None = None
 
     @property
     def rank(self) -> int:
         return len(self.shape)
+
+    def axis(self, keras_axis: int) -> int:
+        """The physical position of Keras axis ``keras_axis``."""
+        return physical_axis(self.perm, keras_axis, self.rank)
+
+    def like(self, name: str) -> Tensor:
+        """A tensor of the same shape, dtype and layout named ``name``."""
+        return Tensor(name, self.dtype, self.shape, self.perm)
 
 
 class GraphBuilder:
@@ -42,6 +57,7 @@ class GraphBuilder:
         self.initializers: list[onnx.TensorProto] = []
         self._names: set[str] = set()
         self._scope = "graph"
+        self._transposed: dict[tuple[str, Perm | None], str] = {}
 
     def reserve(self, name: str) -> None:
         """Mark a graph input name as taken."""
@@ -98,6 +114,27 @@ class GraphBuilder:
     def int64s(self, values: Sequence[int], hint: str) -> str:
         """A 1-D int64 constant, for shapes and axes."""
         return self.initializer(np.array(list(values), dtype=np.int64), hint)
+
+    def in_layout(self, tensor: Tensor, perm: Perm | None) -> str:
+        """``tensor`` as a value laid out as ``perm`` (``None``: Keras order).
+
+        One Transpose per tensor and layout, shared by every layer that asks.
+        """
+        current = None if is_identity(tensor.perm) else tensor.perm
+        wanted = None if is_identity(perm) else perm
+        if current == wanted:
+            return tensor.name
+        key = (tensor.name, wanted)
+        if key not in self._transposed:
+            order = compose(current, wanted, tensor.rank)
+            self._transposed[key] = self.op1(
+                "Transpose", [tensor.name], perm=list(order)
+            )
+        return self._transposed[key]
+
+    def keras(self, tensor: Tensor) -> Tensor:
+        """``tensor`` in Keras order."""
+        return Tensor(self.in_layout(tensor, None), tensor.dtype, tensor.shape)
 
     def reduce(
         self, op_type: str, data: str, axes: Sequence[int], keepdims: bool = True

@@ -14,7 +14,12 @@ import stages.assemble.converters  # noqa: F401  (registers every converter)
 from stages import compat
 from stages.assemble.builder import GraphBuilder, Tensor
 from stages.assemble.converters.activations import ACTIVATIONS
-from stages.assemble.registry import Layer, lookup, supported_kinds
+from stages.assemble.registry import (
+    Layer,
+    accepts_any_layout,
+    lookup,
+    supported_kinds,
+)
 from stages.console import AirlockError
 from stages.interchange import Interchange
 
@@ -100,12 +105,10 @@ def assemble(
         convert = lookup(layer.kind)
         assert convert is not None  # checked by unsupported()
         builder.scope(layer.name)
-        outputs = convert(
-            layer,
-            data.layer_weights(record),
-            [tensors[name] for name in record["inputs"]],
-            builder,
-        )
+        inputs = [tensors[name] for name in record["inputs"]]
+        if not accepts_any_layout(layer.kind):
+            inputs = [builder.keras(tensor) for tensor in inputs]
+        outputs = convert(layer, data.layer_weights(record), inputs, builder)
         if len(outputs) != len(record["outputs"]):
             raise RuntimeError(
                 f"converter of {layer.kind} returned {len(outputs)} tensors for "
@@ -116,7 +119,9 @@ def assemble(
     graph_outputs = []
     renamed: dict[str, str] = {}
     for spec in description["outputs"]:
-        _expose(builder, tensors[spec["tensor"]].name, spec["name"], renamed)
+        builder.scope(spec["name"])
+        value = builder.keras(tensors[spec["tensor"]]).name
+        _expose(builder, value, spec["name"], renamed)
         graph_outputs.append(_value_info(spec["name"], spec["dtype"], spec["shape"]))
 
     graph = helper.make_graph(

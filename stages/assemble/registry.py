@@ -8,6 +8,11 @@ A converter is registered with :func:`converter` and has one signature::
 It receives the layer record, its weights by role, the tensors the layer reads and
 the builder that knows the target opset, and returns the tensors the layer writes.
 Registering a kind twice, or a function with another signature, is an error.
+
+By default a converter receives its inputs in Keras order (``layout="keras"``). A
+converter registered with ``layout="any"`` receives them as they are laid out in the
+graph (see :mod:`stages.assemble.layout`) and must honour each tensor's ``perm``:
+element-wise layers keep their input's layout, convolutions ask for channels-first.
 """
 
 from __future__ import annotations
@@ -20,8 +25,16 @@ from typing import Any
 import numpy as np
 
 from stages.assemble.builder import GraphBuilder, Tensor
+from stages.assemble.layout import Perm
 
-__all__ = ["Converter", "Layer", "converter", "lookup", "supported_kinds"]
+__all__ = [
+    "Converter",
+    "Layer",
+    "accepts_any_layout",
+    "converter",
+    "lookup",
+    "supported_kinds",
+]
 
 
 @dataclass(frozen=True)
@@ -44,9 +57,10 @@ class Layer:
             output_dtypes=tuple(record["output_dtypes"]),
         )
 
-    def output(self, name: str, index: int = 0) -> Tensor:
-        """The tensor ``name`` as the layer's ``index``-th output, shaped as Keras."""
-        return Tensor(name, self.output_dtypes[index], self.output_shapes[index])
+    def output(self, name: str, index: int = 0, perm: Perm | None = None) -> Tensor:
+        """The value ``name`` as the layer's ``index``-th output, shaped as Keras
+        says, laid out as ``perm``."""
+        return Tensor(name, self.output_dtypes[index], self.output_shapes[index], perm)
 
 
 Converter = Callable[
@@ -55,10 +69,14 @@ Converter = Callable[
 
 _SIGNATURE = ("layer", "weights", "inputs", "builder")
 _REGISTRY: dict[str, Converter] = {}
+_LAYOUTS: dict[str, str] = {}
 
 
-def converter(*kinds: str) -> Callable[[Converter], Converter]:
-    """Register the decorated function as the converter of ``kinds``."""
+def converter(*kinds: str, layout: str = "keras") -> Callable[[Converter], Converter]:
+    """Register the decorated function as the converter of ``kinds``; ``layout`` is
+    ``"keras"`` (inputs arrive in Keras order) or ``"any"``."""
+    if layout not in ("keras", "any"):
+        raise ValueError(f"layout={layout!r}; expected 'keras' or 'any'")
 
     def register(function: Converter) -> Converter:
         parameters = tuple(inspect.signature(function).parameters)
@@ -74,6 +92,7 @@ def converter(*kinds: str) -> Callable[[Converter], Converter]:
                     f"{_REGISTRY[kind].__module__} and {function.__module__}"
                 )
             _REGISTRY[kind] = function
+            _LAYOUTS[kind] = layout
         return function
 
     return register
@@ -82,6 +101,11 @@ def converter(*kinds: str) -> Callable[[Converter], Converter]:
 def lookup(kind: str) -> Converter | None:
     """The converter of ``kind``, or None."""
     return _REGISTRY.get(kind)
+
+
+def accepts_any_layout(kind: str) -> bool:
+    """Whether the converter of ``kind`` handles inputs in any physical layout."""
+    return _LAYOUTS.get(kind) == "any"
 
 
 def supported_kinds() -> dict[str, str]:

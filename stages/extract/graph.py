@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError
-from stages.extract.normalize import UnsupportedConfigError, normalize
+from stages.extract.normalizers import UnsupportedConfigError, normalize
 from stages.interchange import weight_member
 
 __all__ = ["Graph", "describe_model"]

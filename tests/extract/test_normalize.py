@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stages.extract.normalize import (
+from stages.extract.normalizers import (
     UnsupportedConfigError,
     normalize,
     normalize_activation,

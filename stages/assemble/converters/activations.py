@@ -97,14 +97,16 @@ ACTIVATIONS: dict[str, Activation] = {
     "hard_sigmoid": _op("HardSigmoid", alpha=1.0 / 6.0, beta=0.5),
     "hard_silu": _hard_silu,
     "leaky_relu": _op("LeakyRelu", alpha=0.2),
-    "log_softmax": _op("LogSoftmax", axis=-1),
+    "log_softmax": lambda builder, x: builder.op1(
+        "LogSoftmax", [x.name], axis=x.axis(-1)
+    ),
     "mish": _mish,
     "relu": _op("Relu"),
     "relu6": _relu6,
     "selu": _op("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
     "sigmoid": _op("Sigmoid"),
     "silu": _silu,
-    "softmax": _op("Softmax", axis=-1),
+    "softmax": lambda builder, x: builder.op1("Softmax", [x.name], axis=x.axis(-1)),
     "softplus": _op("Softplus"),
     "softsign": _op("Softsign"),
     "tanh": _op("Tanh"),
@@ -115,10 +117,10 @@ def apply_activation(builder: GraphBuilder, x: Tensor, name: str) -> Tensor:
     """``x`` through the activation ``name``; ``linear`` adds no node."""
     if name == "linear":
         return x
-    return Tensor(ACTIVATIONS[name](builder, x), x.dtype, x.shape)
+    return x.like(ACTIVATIONS[name](builder, x))
 
 
-@converter("Activation")
+@converter("Activation", layout="any")
 def convert_activation(
     layer: Layer,
     weights: Mapping[str, np.ndarray],
@@ -129,7 +131,7 @@ def convert_activation(
     return [apply_activation(builder, inputs[0], layer.config["activation"])]
 
 
-@converter("ReLU")
+@converter("ReLU", layout="any")
 def convert_relu(
     layer: Layer,
     weights: Mapping[str, np.ndarray],
@@ -148,9 +150,7 @@ def convert_relu(
     threshold = layer.config["threshold"]
 
     if slope != 0.0 and max_value is None and threshold == 0.0:
-        return [
-            Tensor(builder.op1("LeakyRelu", [x.name], alpha=slope), x.dtype, x.shape)
-        ]
+        return [x.like(builder.op1("LeakyRelu", [x.name], alpha=slope))]
 
     if threshold != 0.0 or slope != 0.0:
         limit = builder.scalar(threshold, x.dtype, "threshold")
@@ -172,10 +172,10 @@ def convert_relu(
             [builder.op1("Relu", [shifted]), builder.scalar(slope, x.dtype, "slope")],
         )
         positive = builder.op1("Sub", [positive, negative])
-    return [Tensor(positive, x.dtype, x.shape)]
+    return [x.like(positive)]
 
 
-@converter("LeakyReLU")
+@converter("LeakyReLU", layout="any")
 def convert_leaky_relu(
     layer: Layer,
     weights: Mapping[str, np.ndarray],
@@ -185,10 +185,10 @@ def convert_leaky_relu(
     """Keras ``LeakyReLU``; config key ``negative_slope`` (Keras 2: ``alpha``)."""
     x = inputs[0]
     slope = layer.config["negative_slope"]
-    return [Tensor(builder.op1("LeakyRelu", [x.name], alpha=slope), x.dtype, x.shape)]
+    return [x.like(builder.op1("LeakyRelu", [x.name], alpha=slope))]
 
 
-@converter("PReLU")
+@converter("PReLU", layout="any")
 def convert_prelu(
     layer: Layer,
     weights: Mapping[str, np.ndarray],
@@ -197,14 +197,18 @@ def convert_prelu(
 ) -> list[Tensor]:
     """Keras ``PReLU``; weight ``alpha``, config key ``shared_axes``.
 
-    ``alpha`` is saved with size 1 on the shared axes, so it broadcasts as it is.
+    ``alpha`` is saved with size 1 on the shared axes, so it broadcasts as it is,
+    once laid out like the input.
     """
     x = inputs[0]
-    slope = builder.initializer(weights["alpha"], "alpha")
-    return [Tensor(builder.op1("PRelu", [x.name, slope]), x.dtype, x.shape)]
+    alpha = weights["alpha"][np.newaxis]
+    if x.perm is not None:
+        alpha = np.transpose(alpha, x.perm)
+    slope = builder.initializer(alpha, "alpha")
+    return [x.like(builder.op1("PRelu", [x.name, slope]))]
 
 
-@converter("ELU")
+@converter("ELU", layout="any")
 def convert_elu(
     layer: Layer,
     weights: Mapping[str, np.ndarray],
@@ -214,10 +218,10 @@ def convert_elu(
     """Keras ``ELU``; config key ``alpha``."""
     x = inputs[0]
     alpha = layer.config["alpha"]
-    return [Tensor(builder.op1("Elu", [x.name], alpha=alpha), x.dtype, x.shape)]
+    return [x.like(builder.op1("Elu", [x.name], alpha=alpha))]
 
 
-@converter("Softmax")
+@converter("Softmax", layout="any")
 def convert_softmax(
     layer: Layer,
     weights: Mapping[str, np.ndarray],
@@ -233,12 +237,10 @@ def convert_softmax(
     x = inputs[0]
     if len(inputs) > 1:
         raise AirlockError(f"layer {layer.name!r}: a Softmax mask is not supported")
-    axes = sorted({axis % x.rank for axis in layer.config["axis"]})
+    axes = sorted({x.axis(axis) for axis in layer.config["axis"]})
     if len(axes) == 1:
-        return [
-            Tensor(builder.op1("Softmax", [x.name], axis=axes[0]), x.dtype, x.shape)
-        ]
+        return [x.like(builder.op1("Softmax", [x.name], axis=axes[0]))]
     peak = builder.reduce("ReduceMax", x.name, axes)
     exponent = builder.op1("Exp", [builder.op1("Sub", [x.name, peak])])
     total = builder.reduce("ReduceSum", exponent, axes)
-    return [Tensor(builder.op1("Div", [exponent, total]), x.dtype, x.shape)]
+    return [x.like(builder.op1("Div", [exponent, total]))]

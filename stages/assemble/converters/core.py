@@ -10,7 +10,7 @@ from stages.assemble.builder import GraphBuilder, Tensor
 from stages.assemble.registry import Layer, converter
 
 
-@converter("InputLayer")
+@converter("InputLayer", layout="any")
 def convert_input_layer(
     layer: Layer,
     weights: Mapping[str, np.ndarray],

@@ -19,6 +19,7 @@ from stages.assemble.registry import Layer, converter
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
+    layout="any",
 )
 def convert_training_only(
     layer: Layer,

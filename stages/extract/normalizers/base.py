@@ -1,4 +1,4 @@
-"""Normalized layer configs: what a converter needs, free of Keras-version quirks.
+"""The normalizer registry: what a converter needs, free of Keras-version quirks.
 
 Each normalizer takes the config Keras saved for one layer and returns the config
 that goes into the interchange description. It keeps only the keys that change what
@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["ACTIVATIONS", "UnsupportedConfigError", "normalize", "normalize_activation"]
+__all__ = [
+    "ACTIVATIONS",
+    "UnsupportedConfigError",
+    "normalize",
+    "normalize_activation",
+    "normalizer",
+    "require",
+]
 
 Config = Mapping[str, Any]
 Normalizer = Callable[[Config], dict[str, Any]]
@@ -103,7 +110,9 @@ def normalize_activation(value: Any) -> str:
     return _ACTIVATION_ALIASES.get(value, value)
 
 
-def _normalizer(*kinds: str) -> Callable[[Normalizer], Normalizer]:
+def normalizer(*kinds: str) -> Callable[[Normalizer], Normalizer]:
+    """Register the decorated function as the normalizer of ``kinds``."""
+
     def register(function: Normalizer) -> Normalizer:
         for kind in kinds:
             if kind in _NORMALIZERS:
@@ -114,88 +123,8 @@ def _normalizer(*kinds: str) -> Callable[[Normalizer], Normalizer]:
     return register
 
 
-def _require(config: Config, key: str, allowed: Any) -> None:
+def require(config: Config, key: str, allowed: Any) -> None:
+    """Raise :class:`UnsupportedConfigError` unless ``config[key]`` is ``allowed``."""
     value = config.get(key, allowed)
     if value != allowed:
         raise UnsupportedConfigError(key, value, f"only {allowed!r} is converted")
-
-
-@_normalizer("Dense")
-def _dense(config: Config) -> dict[str, Any]:
-    _require(config, "quantization_config", None)
-    if config.get("lora_rank"):
-        raise UnsupportedConfigError(
-            "lora_rank", config["lora_rank"], "merge the LoRA weights before export"
-        )
-    return {
-        "units": int(config["units"]),
-        "activation": normalize_activation(config.get("activation")),
-        "use_bias": bool(config.get("use_bias", True)),
-    }
-
-
-@_normalizer("Activation")
-def _activation(config: Config) -> dict[str, Any]:
-    return {"activation": normalize_activation(config.get("activation"))}
-
-
-@_normalizer("ReLU")
-def _relu(config: Config) -> dict[str, Any]:
-    max_value = config.get("max_value")
-    return {
-        "max_value": None if max_value is None else float(max_value),
-        "negative_slope": float(config.get("negative_slope", 0.0)),
-        "threshold": float(config.get("threshold", 0.0)),
-    }
-
-
-@_normalizer("LeakyReLU")
-def _leaky_relu(config: Config) -> dict[str, Any]:
-    # Keras 2 calls the slope ``alpha``; Keras 3 calls it ``negative_slope``.
-    slope = config.get("negative_slope", config.get("alpha", 0.3))
-    return {"negative_slope": float(slope)}
-
-
-@_normalizer("PReLU")
-def _prelu(config: Config) -> dict[str, Any]:
-    shared = config.get("shared_axes")
-    if isinstance(shared, int):
-        shared = [shared]
-    return {"shared_axes": None if shared is None else [int(a) for a in shared]}
-
-
-@_normalizer("ELU")
-def _elu(config: Config) -> dict[str, Any]:
-    return {"alpha": float(config.get("alpha", 1.0))}
-
-
-@_normalizer("Softmax")
-def _softmax(config: Config) -> dict[str, Any]:
-    axis = config.get("axis", -1)
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    return {"axis": [int(a) for a in axes]}
-
-
-@_normalizer(
-    "Dropout",
-    "SpatialDropout1D",
-    "SpatialDropout2D",
-    "SpatialDropout3D",
-    "GaussianDropout",
-    "GaussianNoise",
-    "AlphaDropout",
-    "ActivityRegularization",
-)
-def _inference_identity(config: Config) -> dict[str, Any]:
-    # These layers only act while training; at inference they pass data through.
-    return {}
-
-
-@_normalizer("Flatten")
-def _flatten(config: Config) -> dict[str, Any]:
-    return {"data_format": config.get("data_format") or "channels_last"}
-
-
-@_normalizer("Reshape")
-def _reshape(config: Config) -> dict[str, Any]:
-    return {"target_shape": [int(d) for d in config["target_shape"]]}

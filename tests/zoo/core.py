@@ -1,19 +1,10 @@
-"""A zoo of small Keras models that together use every converter.
-
-Built in the extract environment (it needs TensorFlow) by the end-to-end tests, or
-by hand: ``python tests/zoo.py OUTDIR`` writes one ``<name>.keras`` per model. Every
-weight is random (biases and PReLU slopes too), so no converter can pass by
-accident on zeros.
-"""
+"""Zoo models for the dense, activation, reshape and training-only layers."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-SEED = 3
 #: Activation names as users write them, aliases included.
 ACTIVATION_NAMES = (
     "elu",
@@ -160,7 +151,7 @@ def passthrough() -> Any:
     return keras.Model(inputs, [dropped, dense], name="passthrough")
 
 
-ZOO: dict[str, Callable[[], Any]] = {
+MODELS: dict[str, Callable[[], Any]] = {
     "dense_stack": dense_stack,
     "dense_rank3": dense_rank3,
     "activation_functions": activation_functions,
@@ -169,22 +160,3 @@ ZOO: dict[str, Callable[[], Any]] = {
     "reshaping": reshaping,
     "passthrough": passthrough,
 }
-
-
-def build_zoo(directory: Path) -> dict[str, Path]:
-    """Save every zoo model to ``directory``; return their paths by name."""
-    import keras
-
-    keras.utils.set_random_seed(SEED)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, build in ZOO.items():
-        path = directory / f"{name}.keras"
-        build().save(path)
-        paths[name] = path
-    return paths
-
-
-if __name__ == "__main__":
-    for name, path in build_zoo(Path(sys.argv[1])).items():
-        print(f"{name}: {path}")
