@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -141,6 +141,7 @@ def assemble(
     properties = {
         **metadata,
         "airlock.node_count": str(len(model.graph.node)),
+        "airlock.operators": _operator_counts(model.graph.node),
         "airlock.opset": str(opset),
         "airlock.ir_version": str(model.ir_version),
     }
@@ -187,6 +188,12 @@ def _expose(
                 if name == value:
                     field[index] = output
     renamed[value] = output
+
+
+def _operator_counts(nodes: Sequence[onnx.NodeProto]) -> str:
+    """``Op=count`` pairs, sorted by operator: what the graph is made of."""
+    counts = Counter(node.op_type for node in nodes)
+    return ",".join(f"{op}={count}" for op, count in sorted(counts.items()))
 
 
 def _graph_name(description: Mapping[str, Any]) -> str:

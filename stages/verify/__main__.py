@@ -117,6 +117,7 @@ def verify(
             "sha256": _sha256(onnx_file),
             "size_bytes": onnx_file.stat().st_size,
             "node_count": int(metadata.get("airlock.node_count", -1)),
+            "operators": _operators(metadata.get("airlock.operators", "")),
             "opset": int(metadata.get("airlock.opset", -1)),
             "ir_version": int(metadata.get("airlock.ir_version", -1)),
         },
@@ -160,6 +161,12 @@ def summary(report: dict[str, Any]) -> list[str]:
         versions_text = ", ".join(f"{k} {v}" for k, v in environment.items())
         lines.append(f"{name}: {stage} ran with {versions_text}")
     return lines
+
+
+def _operators(text: str) -> dict[str, int]:
+    """``{"Conv": 2, ...}`` from the ``Op=count,...`` metadata of assembly."""
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {op: int(count) for op, count in pairs}
 
 
 def _prefixed(metadata: dict[str, str], prefix: str) -> dict[str, str]:

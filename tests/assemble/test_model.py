@@ -107,6 +107,7 @@ def test_metadata_records_provenance_and_graph_facts() -> None:
     assert properties == {
         "airlock.source": "tiny.keras",
         "airlock.node_count": "2",
+        "airlock.operators": "Gemm=1,Relu=1",
         "airlock.opset": "18",
         "airlock.ir_version": "8",
     }

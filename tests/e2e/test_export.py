@@ -53,6 +53,15 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
 
     assert kinds >= {
         "Activation",
+        "AveragePooling2D",
+        "Conv1D",
+        "Conv2D",
+        "Conv2DTranspose",
+        "Conv3D",
+        "DepthwiseConv2D",
+        "GlobalAveragePooling2D",
+        "MaxPooling2D",
+        "SeparableConv2D",
         "Dense",
         "Dropout",
         "ELU",
@@ -184,3 +193,24 @@ def test_reference_samples_round_trip_through_the_report(
         "seed": 0,
         "rows": 8,
     }
+
+
+def test_convolutional_network_transposes_only_at_input_and_flatten(
+    exported: dict[int, Path],
+) -> None:
+    operators = report(exported[compat.DEFAULT_OPSET] / "small_cnn")["onnx"][
+        "operators"
+    ]
+
+    assert operators["Conv"] == 2
+    assert operators["Transpose"] == 2
+
+
+def test_global_pooling_head_needs_only_the_input_transpose(
+    exported: dict[int, Path],
+) -> None:
+    operators = report(exported[compat.DEFAULT_OPSET] / "mobile_cnn")["onnx"][
+        "operators"
+    ]
+
+    assert operators["Transpose"] == 1

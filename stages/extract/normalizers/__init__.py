@@ -4,7 +4,14 @@ Importing this package registers every family; :func:`normalize` gives the confi
 that goes into the interchange description for a layer of a given Keras class.
 """
 
-from stages.extract.normalizers import activations, dense, regularization, reshape
+from stages.extract.normalizers import (
+    activations,
+    convolution,
+    dense,
+    pooling,
+    regularization,
+    reshape,
+)
 from stages.extract.normalizers.base import (
     ACTIVATIONS,
     UnsupportedConfigError,
@@ -16,9 +23,11 @@ __all__ = [
     "ACTIVATIONS",
     "UnsupportedConfigError",
     "activations",
+    "convolution",
     "dense",
     "normalize",
     "normalize_activation",
+    "pooling",
     "regularization",
     "reshape",
 ]

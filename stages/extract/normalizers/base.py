@@ -15,6 +15,8 @@ from typing import Any
 
 __all__ = [
     "ACTIVATIONS",
+    "Config",
+    "Normalizer",
     "UnsupportedConfigError",
     "normalize",
     "normalize_activation",
