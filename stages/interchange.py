@@ -128,7 +128,8 @@ def sample_member(kind: str, name: str) -> str:
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    # "/" separates the layers of nested models; Keras refuses it in layer names.
+    return re.sub(r"[^A-Za-z0-9_./-]", "_", name)
 
 
 def write(

@@ -9,6 +9,7 @@ changed between opsets.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,7 @@ class GraphBuilder:
         self._names: set[str] = set()
         self._scope = "graph"
         self._transposed: dict[tuple[str, Perm | None], str] = {}
+        self._constants: dict[tuple[str, tuple[int, ...], bytes], str] = {}
 
     def reserve(self, name: str) -> None:
         """Mark a graph input name as taken."""
@@ -102,10 +104,18 @@ class GraphBuilder:
         return self.op(op_type, inputs, **attributes)[0]
 
     def initializer(self, array: np.ndarray, hint: str) -> str:
-        """Add a constant tensor; return its name."""
-        name = self.unique(hint)
-        self.initializers.append(numpy_helper.from_array(np.asarray(array), name))
-        return name
+        """Add a constant tensor; return its name.
+
+        Equal constants are stored once: a layer called several times (shared
+        weights) and repeated scalars reuse the first initializer.
+        """
+        array = np.ascontiguousarray(array)
+        key = (array.dtype.str, array.shape, hashlib.sha256(array.tobytes()).digest())
+        if key not in self._constants:
+            name = self.unique(hint)
+            self.initializers.append(numpy_helper.from_array(array, name))
+            self._constants[key] = name
+        return self._constants[key]
 
     def scalar(self, value: float, dtype: str, hint: str = "const") -> str:
         """A scalar constant of ``dtype``."""

@@ -54,11 +54,15 @@ def unsupported(description: Mapping[str, Any]) -> list[str]:
     kinds: dict[str, list[str]] = defaultdict(list)
     activations: dict[str, list[str]] = defaultdict(list)
     for layer in description["layers"]:
-        if lookup(layer["kind"]) is None:
-            kinds[layer["kind"]].append(layer["name"])
-        activation = layer["config"].get("activation")
-        if isinstance(activation, str) and activation not in {"linear", *ACTIVATIONS}:
-            activations[activation].append(layer["name"])
+        for kind, config in _with_wrapped(layer["kind"], layer["config"]):
+            if lookup(kind) is None:
+                kinds[kind].append(layer["name"])
+            activation = config.get("activation")
+            if isinstance(activation, str) and activation not in {
+                "linear",
+                *ACTIVATIONS,
+            }:
+                activations[activation].append(layer["name"])
     lines = [
         f"layer kind {kind} (layers: {', '.join(names)})"
         for kind, names in sorted(kinds.items())
@@ -68,6 +72,17 @@ def unsupported(description: Mapping[str, Any]) -> list[str]:
         for name, names in sorted(activations.items())
     ]
     return lines
+
+
+def _with_wrapped(
+    kind: str, config: Mapping[str, Any]
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """A layer's kind and config, followed by those of the layer it wraps."""
+    found = [(kind, config)]
+    inner = config.get("layer")
+    if isinstance(inner, dict) and isinstance(inner.get("kind"), str):
+        found += _with_wrapped(inner["kind"], inner.get("config", {}))
+    return found
 
 
 def assemble(

@@ -31,58 +31,171 @@ class Graph:
 
 
 def describe_model(model: Any, source: str) -> Graph:
-    """The normalized layer graph of ``model``; ``source`` names it in errors."""
-    import keras
+    """The normalized layer graph of ``model``; ``source`` names it in errors.
 
-    functional = model
-    if isinstance(model, keras.Sequential):
-        functional = getattr(model, "_functional", None)
-        if functional is None:
-            raise AirlockError(
-                f"{source}: the Sequential model was saved without an input shape; "
-                "build it (keras.Input or model.build) before saving"
-            )
+    Models used as layers (a pretrained backbone inside a classifier) are inlined:
+    their layers get records named ``<model>/<layer>``, and their weights are
+    stored once however often the inner model is called.
+    """
+    functional = _functional(model, source)
     config = functional.get_config()
-    layers_by_name = {layer.name: layer for layer in functional.layers}
 
-    graph = Graph()
-    problems: list[str] = []
-    for entry in config["layers"]:
-        layer = layers_by_name[entry["name"]]
-        if entry["class_name"] == "InputLayer":
-            graph.inputs.append(_input_spec(layer))
-            continue
-        for node_index, node in enumerate(entry["inbound_nodes"]):
-            try:
-                graph.layers.append(_layer_record(layer, entry, node_index, node))
-            except UnsupportedConfigError as error:
-                problems.append(
-                    f"layer {layer.name!r} ({entry['class_name']}): {error}"
-                )
-        _collect_weights(layer, graph.weights, problems)
-    if problems:
+    walker = _Walker()
+    outputs = walker.walk(functional, config, prefix="", bindings=None)
+    if walker.problems:
+        problems = walker.problems
         raise AirlockError(
             f"{source}: {len(problems)} problem(s) found:\n  " + "\n  ".join(problems)
         )
+    graph = walker.graph
     graph.layers = _topological(graph.layers, {spec["name"] for spec in graph.inputs})
+    order = [name for name, _, _ in _histories(config["input_layers"])]
+    graph.inputs.sort(key=lambda spec: order.index(spec["name"]))
 
     output_names = _unique_names(getattr(model, "output_names", None), config)
-    for name, history, tensor in zip(
-        output_names,
-        _histories(config["output_layers"]),
-        functional.outputs,
-        strict=True,
+    for name, tensor_name, tensor in zip(
+        output_names, outputs, functional.outputs, strict=True
     ):
         graph.outputs.append(
             {
                 "name": name,
-                "tensor": _tensor_name(*history),
+                "tensor": tensor_name,
                 "dtype": str(tensor.dtype),
                 "shape": list(tensor.shape),
             }
         )
-    _check_inputs_order(graph, config)
     return graph
+
+
+def _functional(model: Any, source: str) -> Any:
+    """The functional graph of a model; Keras builds one for a Sequential model."""
+    import keras
+
+    if not isinstance(model, keras.Sequential):
+        return model
+    functional = getattr(model, "_functional", None)
+    if functional is None:
+        raise AirlockError(
+            f"{source}: the Sequential model {model.name!r} was saved without an "
+            "input shape; build it (keras.Input or model.build) before saving"
+        )
+    return functional
+
+
+class _Walker:
+    """Collects the records of a functional graph and of the models inside it."""
+
+    def __init__(self) -> None:
+        self.graph = Graph()
+        self.problems: list[str] = []
+        #: Tensor names that stand for another tensor: a nested model's outputs
+        #: are the outputs of its last layers.
+        self.aliases: dict[str, str] = {}
+
+    def resolve(self, name: str) -> str:
+        while name in self.aliases:
+            name = self.aliases[name]
+        return name
+
+    def walk(
+        self,
+        functional: Any,
+        config: dict[str, Any],
+        prefix: str,
+        bindings: list[str] | None,
+    ) -> list[str]:
+        """Add the records of ``functional``; return its output tensor names.
+
+        ``prefix`` goes before every name; ``bindings`` are the tensors that feed
+        the inputs of a nested model (None for the top-level model, whose inputs
+        become graph inputs).
+        """
+        import keras
+
+        layers_by_name = {layer.name: layer for layer in functional.layers}
+        input_names = [name for name, _, _ in _histories(config["input_layers"])]
+        for entry in config["layers"]:
+            layer = layers_by_name[entry["name"]]
+            if entry["class_name"] == "InputLayer":
+                if bindings is None:
+                    self.graph.inputs.append(_input_spec(layer))
+                else:
+                    bound = bindings[input_names.index(layer.name)]
+                    self.aliases[prefix + layer.name] = bound
+                continue
+            for node_index, node in enumerate(entry["inbound_nodes"]):
+                if isinstance(layer, keras.Model):
+                    self._nested(layer, prefix, node_index, node)
+                else:
+                    self._record(layer, entry, prefix, node_index, node)
+            if not isinstance(layer, keras.Model):
+                _collect_weights(
+                    layer, _weight_prefix(prefix), self.graph, self.problems
+                )
+        outputs = []
+        for layer_name, node_index, tensor_index in _histories(config["output_layers"]):
+            # Keras numbers the calls of a nested functional model from 1 in
+            # output_layers (its own graph is node 0) but from 0 in call arguments.
+            source = layers_by_name[layer_name]
+            if isinstance(source, keras.Model) and not isinstance(
+                source, keras.Sequential
+            ):
+                node_index -= 1
+            name = _tensor_name(layer_name, node_index, tensor_index)
+            outputs.append(self.resolve(prefix + name))
+        return outputs
+
+    def _record(
+        self,
+        layer: Any,
+        entry: dict[str, Any],
+        prefix: str,
+        node_index: int,
+        node: dict[str, Any],
+    ) -> None:
+        try:
+            record = _layer_record(layer, entry, node_index, node)
+        except UnsupportedConfigError as error:
+            self.problems.append(
+                f"layer {prefix + layer.name!r} ({entry['class_name']}): {error}"
+            )
+            return
+        record["name"] = prefix + record["name"]
+        record["inputs"] = [self.resolve(prefix + name) for name in record["inputs"]]
+        record["outputs"] = [prefix + name for name in record["outputs"]]
+        if prefix:
+            record["weights"] = {
+                role: weight_member(_weight_prefix(prefix) + layer.name, role)
+                for role in record["weights"]
+            }
+        self.graph.layers.append(record)
+
+    def _nested(
+        self, model: Any, prefix: str, node_index: int, node: dict[str, Any]
+    ) -> None:
+        functional = _functional(model, model.name)
+        inner_prefix = f"{prefix}{model.name}/"
+        if node_index:
+            inner_prefix += f"call{node_index}/"
+        bindings = [
+            self.resolve(prefix + _tensor_name(*history))
+            for history in _node_histories(node)
+        ]
+        outputs = self.walk(functional, functional.get_config(), inner_prefix, bindings)
+        for index, tensor in enumerate(outputs):
+            self.aliases[prefix + _tensor_name(model.name, node_index, index)] = tensor
+
+
+def _weight_prefix(prefix: str) -> str:
+    """The name prefix of weights: the nesting path without its ``callN/`` parts,
+    so that every call of a shared inner model uses the same weights."""
+    return "".join(
+        f"{part}/" for part in prefix.split("/") if part and not _is_call(part)
+    )
+
+
+def _is_call(part: str) -> bool:
+    return part.startswith("call") and part[4:].isdigit()
 
 
 def _topological(
@@ -140,16 +253,19 @@ def _layer_record(
 
 
 def _collect_weights(
-    layer: Any, weights: dict[str, np.ndarray], problems: list[str]
+    layer: Any, prefix: str, graph: Graph, problems: list[str]
 ) -> None:
     for weight in layer.weights:
+        member = weight_member(prefix + layer.name, _role(weight))
+        if member in graph.weights:
+            continue
         array = np.asarray(weight.numpy())
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
             problems.append(
-                f"layer {layer.name!r}: weight {_role(weight)!r} holds NaN or "
-                "infinite values; fix or retrain the model before export"
+                f"layer {prefix + layer.name!r}: weight {_role(weight)!r} holds NaN "
+                "or infinite values; fix or retrain the model before export"
             )
-        weights[weight_member(layer.name, _role(weight))] = array
+        graph.weights[member] = array
 
 
 def _role(weight: Any) -> str:
@@ -198,9 +314,3 @@ def _unique_names(names: Any, config: dict[str, Any]) -> list[str]:
     if names and len(names) == len(histories) and len(set(names)) == len(names):
         return [str(name) for name in names]
     return [_tensor_name(*history) for history in histories]
-
-
-def _check_inputs_order(graph: Graph, config: dict[str, Any]) -> None:
-    order = [layer for layer, _, _ in _histories(config["input_layers"])]
-    by_name = {spec["name"]: spec for spec in graph.inputs}
-    graph.inputs = [by_name[name] for name in order]

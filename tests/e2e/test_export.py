@@ -62,6 +62,7 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
         "GlobalAveragePooling2D",
         "MaxPooling2D",
         "SeparableConv2D",
+        "TimeDistributed",
         "Dense",
         "Dropout",
         "ELU",

@@ -140,3 +140,27 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(AirlockError, match=r"empty\.keras: Keras .* cannot load"):
         load_model(path)
+
+
+def test_nested_models_are_inlined_with_their_weights_stored_once() -> None:
+    inner = keras.Input((3,), name="inner_x")
+    backbone = keras.Model(inner, keras.layers.Dense(2, name="dense")(inner), name="bb")
+    left, right = keras.Input((3,), name="left"), keras.Input((3,), name="right")
+    outer = keras.layers.Dense(2, name="dense")(backbone(right))
+    model = keras.Model([left, right], [backbone(left), outer])
+
+    graph = describe_model(model, "nested.keras")
+
+    records = {layer["name"]: layer for layer in graph.layers}
+    assert sorted(records) == ["bb/call1/dense", "bb/dense", "dense"]
+    assert records["bb/dense"]["inputs"] == ["right"]  # the first call
+    assert records["bb/call1/dense"]["inputs"] == ["left"]
+    assert records["dense"]["inputs"] == ["bb/dense"]
+    assert records["bb/dense"]["weights"] == records["bb/call1/dense"]["weights"]
+    assert sorted(graph.weights) == [
+        "weights/bb/dense/bias",
+        "weights/bb/dense/kernel",
+        "weights/dense/bias",
+        "weights/dense/kernel",
+    ]
+    assert [output["tensor"] for output in graph.outputs] == ["bb/call1/dense", "dense"]

@@ -11,6 +11,7 @@ from stages.assemble.converters import (
     pooling,
     regularization,
     reshape,
+    wrappers,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "pooling",
     "regularization",
     "reshape",
+    "wrappers",
 ]

@@ -11,6 +11,7 @@ from stages.extract.normalizers import (
     pooling,
     regularization,
     reshape,
+    wrappers,
 )
 from stages.extract.normalizers.base import (
     ACTIVATIONS,
@@ -30,4 +31,5 @@ __all__ = [
     "pooling",
     "regularization",
     "reshape",
+    "wrappers",
 ]
