@@ -18,6 +18,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
+from stages.compat import VERIFY_LINES  # noqa: E402
 from stages.console import AirlockError  # noqa: E402
 from stages.plan import TF_LINES, ExportPlan, parse_export_arguments  # noqa: E402
 
@@ -32,6 +33,7 @@ LOCKFILES = ROOT / "lockfiles"
 TEST_SUITES = {
     "assemble": ["tests/interchange", "tests/assemble"],
     "verify": ["tests/verify", "tests/plan"],
+    "verify-ort1.17": ["tests/interchange", "tests/verify"],
     "lint": [],
     f"extract-tf{TF_LINES[-1]}": ["tests/interchange", "tests/extract", "tests/e2e"],
 }
@@ -56,6 +58,10 @@ def _plan(session: nox.Session) -> ExportPlan:
         for job in plan.jobs:
             line = f"TensorFlow {job.line}" if job.line else "no extraction"
             session.log(f"{job.source}: {line} ({job.reason}) -> {job.directory}")
+        session.log(
+            f"opset {plan.opset}; verified on onnxruntime {plan.verify_line} "
+            f"({plan.verify_reason})"
+        )
         _plans[key] = plan
     return _plans[key]
 
@@ -109,10 +115,13 @@ def assemble(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False, requires=["assemble"])
-def verify(session: nox.Session) -> None:
-    """Run model.onnx with onnxruntime and compare with TensorFlow's outputs."""
+@nox.parametrize("ort", list(VERIFY_LINES))
+def verify(session: nox.Session, ort: str) -> None:
+    """Run model.onnx with the locked onnxruntime line and compare with TensorFlow."""
     plan = _plan(session)
-    _sync(session, "verify")
+    if plan.verify_line != ort:
+        session.skip(f"this export verifies on onnxruntime {plan.verify_line}")
+    _sync(session, VERIFY_LINES[ort])
     arguments = [
         str(a) for job in plan.jobs for a in ("--job", job.npz, job.onnx, job.report)
     ]
@@ -152,7 +161,8 @@ def _verdict_line(name: str, report: dict[str, Any], directory: Path) -> str:
     errors = [o["max_abs_error"] for o in report["outputs"]]
     latency = report["latency"] or {}
     return (
-        f"{name}: {report['verdict'].upper()}, "
+        f"{name}: {report['verdict'].upper()} on onnxruntime "
+        f"{report['verified_on']['onnxruntime']}, opset {report['onnx']['opset']}, "
         f"max abs error {max(errors, default=0.0):.2g}, "
         f"batch-1 latency {latency.get('median_ms', float('nan')):.3f} ms "
         f"(p90 {latency.get('p90_ms', float('nan')):.3f} ms), "
@@ -178,6 +188,26 @@ def tests(session: nox.Session, env: str) -> None:
         *session.posargs,
         env={
             "AIRLOCK_NOX": json.dumps([sys.executable, "-m", "nox"]),
+            **TENSORFLOW_QUIET,
+        },
+    )
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+def opset_matrix(session: nox.Session) -> None:
+    """Export the test zoo at every opset from 13 to the newest (slow, not in CI)."""
+    _sync(session, f"extract-tf{TF_LINES[-1]}")
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/e2e",
+        "-k",
+        "matches_tensorflow",
+        *session.posargs,
+        env={
+            "AIRLOCK_NOX": json.dumps([sys.executable, "-m", "nox"]),
+            "AIRLOCK_OPSETS": "all",
             **TENSORFLOW_QUIET,
         },
     )

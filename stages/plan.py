@@ -73,6 +73,10 @@ class ExportPlan:
     samples: Path | None
     rtol: float
     atol: float
+    #: The onnxruntime line that verifies, one of compat.VERIFY_LINES.
+    verify_line: str = compat.NEWEST_ORT
+    #: Why that line verifies, for the log.
+    verify_reason: str = "the newest locked onnxruntime"
 
     def jobs_for_line(self, line: str) -> list[Job]:
         return [job for job in self.jobs if job.line == line]
@@ -106,10 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--opset",
         type=int,
-        default=compat.DEFAULT_OPSET,
         metavar="N",
         help=f"ONNX opset, {compat.MIN_OPSET}..{compat.MAX_OPSET} "
-        f"(default {compat.DEFAULT_OPSET})",
+        f"(default {compat.DEFAULT_OPSET}, or lower if --target-ort needs it)",
+    )
+    parser.add_argument(
+        "--target-ort",
+        metavar="VERSION",
+        help="the onnxruntime release you deploy on: caps the opset to what it "
+        f"loads, and verifies on it if it is a locked line "
+        f"({', '.join(compat.VERIFY_LINES)})",
     )
     parser.add_argument(
         "--samples",
@@ -137,7 +147,10 @@ def _parser() -> argparse.ArgumentParser:
 def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
     """The plan for ``argv``; relative paths are taken from ``cwd``."""
     args = _parser().parse_args(list(argv))
-    compat.check_opset(args.opset)
+    highest = compat.max_opset_for(args.target_ort)
+    opset = args.opset if args.opset is not None else min(compat.DEFAULT_OPSET, highest)
+    compat.check_opset(opset, args.target_ort)
+    verify_line, verify_reason = _verify_line(args.target_ort)
     for option in ("rtol", "atol"):
         if not getattr(args, option) >= 0:
             raise UsageError(f"--{option} must be a number >= 0")
@@ -158,7 +171,28 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
             f"{', '.join(str(out / name) for name in twice)}; "
             "export them in separate runs with different --out directories"
         )
-    return ExportPlan(tuple(jobs), out, args.opset, samples, args.rtol, args.atol)
+    return ExportPlan(
+        tuple(jobs),
+        out,
+        opset,
+        samples,
+        args.rtol,
+        args.atol,
+        verify_line,
+        verify_reason,
+    )
+
+
+def _verify_line(target_ort: str | None) -> tuple[str, str]:
+    if target_ort is None:
+        return compat.NEWEST_ORT, "the newest locked onnxruntime"
+    line = compat.ort_line(target_ort)
+    if line in compat.VERIFY_LINES:
+        return line, f"--target-ort {target_ort}"
+    return compat.NEWEST_ORT, (
+        f"onnxruntime {line} has no locked verify environment; the opset is capped "
+        f"for it and the newest locked onnxruntime verifies"
+    )
 
 
 def _samples(cwd: Path, samples: Path | None) -> Path | None:

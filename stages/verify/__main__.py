@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from stages import interchange
+from stages import compat, interchange
 from stages.console import (
     EXIT_FAILED,
     EXIT_OK,
@@ -34,13 +34,19 @@ DEFAULT_ATOL = 1e-5
 
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
-    check_environment("verify", "verify")
     environment = versions("onnxruntime", "numpy")
+    lockfile = compat.verify_lockfile(environment["onnxruntime"])
+    line = compat.ort_line(environment["onnxruntime"])
+    check_environment(lockfile, f"verify(ort='{line}')")
     info_environment(STAGE, environment)
 
     failed = 0
     for npz, onnx_file, report_file in args.job:
         report = verify(Path(npz), Path(onnx_file), args.rtol, args.atol, environment)
+        report["verified_on"] = {
+            "onnxruntime": environment["onnxruntime"],
+            "lockfile": f"lockfiles/{lockfile}.txt",
+        }
         write_atomically(
             Path(report_file),
             (json.dumps(report, indent=2, sort_keys=True) + "\n").encode("utf-8"),
@@ -157,6 +163,11 @@ def summary(report: dict[str, Any]) -> list[str]:
             f"p90 {latency['p90_ms']:.3f} ms"
         )
     lines.append(f"{name}: {verdict} ({detail})")
+    runtime = report.get("verified_on", {}).get("onnxruntime", "?")
+    lines.append(
+        f"{name}: verified on onnxruntime {runtime} at opset {onnx['opset']} "
+        f"(IR {onnx['ir_version']})"
+    )
     for stage, environment in report["environments"].items():
         versions_text = ", ".join(f"{k} {v}" for k, v in environment.items())
         lines.append(f"{name}: {stage} ran with {versions_text}")

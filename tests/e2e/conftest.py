@@ -2,7 +2,9 @@
 
 These tests run in the extract environment (the zoo is built with TensorFlow) and
 drive ``nox -s export`` in a subprocess, exactly as a user would. The nox command
-comes from ``AIRLOCK_NOX``, which ``nox -s tests`` sets.
+comes from ``AIRLOCK_NOX``, which ``nox -s tests`` sets. The zoo is exported at the
+lowest, default and highest opsets; ``AIRLOCK_OPSETS=all`` (``nox -s opset_matrix``)
+exports it at every opset in between too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 from zoo import ZOO, build_zoo  # noqa: E402
 
 from stages import compat  # noqa: E402
+
+#: The older onnxruntime line the zoo is also verified on, at its highest opset.
+OLD_RUNTIME = next(reversed(compat.VERIFY_LINES))
+
+
+def opsets() -> list[int]:
+    """The opsets the zoo is exported at."""
+    if os.environ.get("AIRLOCK_OPSETS") == "all":
+        return list(range(compat.MIN_OPSET, compat.MAX_OPSET + 1))
+    return [compat.MIN_OPSET, compat.DEFAULT_OPSET, compat.MAX_OPSET]
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ def exported(
     zoo: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[int, Path]:
     """The zoo exported at the default opset, then re-assembled from its .npz files
-    at the lowest and highest opsets. Output directories by opset."""
+    at the other opsets of :func:`opsets`. Output directories by opset."""
     directories = {}
     default = tmp_path_factory.mktemp(f"opset{compat.DEFAULT_OPSET}")
     run = export(*zoo.values(), "--out", default)
@@ -85,9 +97,24 @@ def exported(
     directories[compat.DEFAULT_OPSET] = default
 
     extracted = [default / name / "model.npz" for name in ZOO]
-    for opset in (compat.MIN_OPSET, compat.MAX_OPSET):
+    for opset in opsets():
+        if opset == compat.DEFAULT_OPSET:
+            continue
         directory = tmp_path_factory.mktemp(f"opset{opset}")
         run = export(*extracted, "--out", directory, "--opset", str(opset))
         assert run.returncode == 0, run.stdout + run.stderr
         directories[opset] = directory
     return directories
+
+
+@pytest.fixture(scope="session")
+def exported_for_old_runtime(
+    exported: dict[int, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The zoo assembled for the older locked onnxruntime at its highest opset, and
+    verified on it."""
+    directory = tmp_path_factory.mktemp(f"ort{OLD_RUNTIME}")
+    extracted = [exported[compat.DEFAULT_OPSET] / name / "model.npz" for name in ZOO]
+    run = export(*extracted, "--out", directory, "--target-ort", OLD_RUNTIME)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return directory

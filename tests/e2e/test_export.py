@@ -7,17 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import export, report
+from conftest import OLD_RUNTIME, export, opsets, report
 from zoo import ZOO
 
 from stages import compat, interchange
 
 #: The parity the bundled example promises.
 EXAMPLE_TOLERANCE = 1e-5
-OPSETS = (compat.MIN_OPSET, compat.DEFAULT_OPSET, compat.MAX_OPSET)
 
 
-@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize("opset", opsets())
 @pytest.mark.parametrize("name", sorted(ZOO))
 def test_zoo_model_matches_tensorflow(
     exported: dict[int, Path], name: str, opset: int
@@ -31,6 +30,28 @@ def test_zoo_model_matches_tensorflow(
     for output in result["outputs"]:
         assert output["passed"], output
         assert output["max_abs_error"] <= 1e-5 + 1e-4, output
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_zoo_model_matches_tensorflow_on_the_older_runtime(
+    exported_for_old_runtime: Path, name: str
+) -> None:
+    result = report(exported_for_old_runtime / name)
+
+    assert result["verdict"] == "pass", result["problems"]
+    assert result["verified_on"]["onnxruntime"].startswith(f"{OLD_RUNTIME}.")
+    assert result["onnx"]["opset"] == min(
+        compat.DEFAULT_OPSET, compat.ORT_MAX_OPSET[OLD_RUNTIME]
+    )
+
+
+def test_opset_beyond_the_target_runtime_is_a_usage_error() -> None:
+    too_new = compat.ORT_MAX_OPSET[OLD_RUNTIME] + 1
+
+    run = export("--target-ort", OLD_RUNTIME, "--opset", str(too_new))
+
+    assert run.returncode == 2
+    assert f"cannot be loaded by onnxruntime {OLD_RUNTIME}" in run.stderr
 
 
 def test_report_names_every_stage_environment(exported: dict[int, Path]) -> None:

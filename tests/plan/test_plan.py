@@ -127,3 +127,47 @@ def test_unreadable_version_falls_back_to_the_newest_line_and_says_why(
 def test_keras_2_files_are_refused_with_the_reason(tmp_path: Path) -> None:
     with pytest.raises(AirlockError, match=r"saved by Keras 2\.15\.0"):
         choose_line(_keras_file(tmp_path / "old.keras", "2.15.0"))
+
+
+def test_target_runtime_caps_the_default_opset_and_verifies_on_its_line(
+    tmp_path: Path,
+) -> None:
+    plan = parse_export_arguments(["--target-ort", "1.17.3"], tmp_path)
+
+    assert plan.opset == min(compat.DEFAULT_OPSET, compat.ORT_MAX_OPSET["1.17"])
+    assert plan.verify_line == "1.17"
+
+
+def test_unlocked_target_runtime_is_verified_on_the_newest_line(tmp_path: Path) -> None:
+    plan = parse_export_arguments(["--target-ort", "1.15", "--opset", "19"], tmp_path)
+
+    assert plan.opset == 19
+    assert plan.verify_line == compat.NEWEST_ORT
+    assert "1.15 has no locked verify environment" in plan.verify_reason
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--target-ort", "1.15", "--opset", "20"],
+            r"--opset 20 cannot be loaded by onnxruntime 1\.15, which loads opsets up "
+            r"to 19; pick --opset 19 or lower, or deploy on onnxruntime 1\.17 or newer",
+        ),
+        (["--target-ort", "0.9"], r"airlock knows onnxruntime 1\.15 to 1\.32"),
+        (["--target-ort", "latest"], "not a version number"),
+        (["--opset", "29"], "onnxruntime 1.32, the newest locked, loads opsets up to"),
+    ],
+)
+def test_runtime_limits_are_usage_errors_that_say_what_to_do(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message) as error:
+        parse_export_arguments(argv, tmp_path)
+
+    assert error.value.exit_code == EXIT_USAGE
+
+
+def test_every_locked_verify_line_is_in_the_runtime_table() -> None:
+    assert set(compat.VERIFY_LINES) <= set(compat.ORT_MAX_OPSET)
+    assert compat.ORT_MAX_OPSET[compat.NEWEST_ORT] == compat.MAX_OPSET
