@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError
-from stages.extract.normalizers import UnsupportedConfigError, normalize
+from stages.extract.normalizers import UnsupportedConfigError, check_call, normalize
 from stages.interchange import weight_member
 
 __all__ = ["Graph", "describe_model"]
@@ -119,6 +119,20 @@ def _layer_record(
     kind = entry["class_name"]
     inputs = [_tensor_name(*history) for history in _node_histories(node)]
     keras_node = layer._inbound_nodes[node_index]
+    check_call(
+        kind,
+        {
+            "masked": any(
+                getattr(t, "_keras_mask", None) is not None
+                for t in keras_node.input_tensors
+            ),
+            "arguments": sorted(
+                key
+                for key, value in node.get("kwargs", {}).items()
+                if value is not None
+            ),
+        },
+    )
     outputs = [
         _tensor_name(layer.name, node_index, index)
         for index in range(len(keras_node.output_tensors))
@@ -133,8 +147,7 @@ def _layer_record(
         "output_shapes": [list(t.shape) for t in keras_node.output_tensors],
         "output_dtypes": [str(t.dtype) for t in keras_node.output_tensors],
         "weights": {
-            _role(weight): weight_member(layer.name, _role(weight))
-            for weight in layer.weights
+            role: weight_member(layer.name, role) for role in _roles(layer).values()
         },
     }
 
@@ -142,19 +155,37 @@ def _layer_record(
 def _collect_weights(
     layer: Any, weights: dict[str, np.ndarray], problems: list[str]
 ) -> None:
-    for weight in layer.weights:
-        array = np.asarray(weight.numpy())
+    for index, role in _roles(layer).items():
+        array = np.asarray(layer.weights[index].numpy())
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
             problems.append(
-                f"layer {layer.name!r}: weight {_role(weight)!r} holds NaN or "
+                f"layer {layer.name!r}: weight {role!r} holds NaN or "
                 "infinite values; fix or retrain the model before export"
             )
-        weights[weight_member(layer.name, _role(weight))] = array
+        weights[weight_member(layer.name, role)] = array
 
 
-def _role(weight: Any) -> str:
-    """A weight's role within its layer: ``kernel``, ``bias``, ``gamma`` ..."""
-    return str(getattr(weight, "path", weight.name)).split("/")[-1].split(":")[0]
+def _roles(layer: Any) -> dict[int, str]:
+    """The role of each weight of ``layer`` (by position in ``layer.weights``).
+
+    A weight's role is the last part of its path (``kernel``, ``bias``, ``gamma``
+    ...) when that names it uniquely within the layer. A layer that holds
+    sub-layers with weights of the same name (a Bidirectional wraps two LSTMs)
+    gives each weight its path relative to the layer instead:
+    ``forward_lstm/lstm_cell/kernel``.
+    """
+    paths = [_relative_path(layer.name, weight) for weight in layer.weights]
+    plain = [path.split("/")[-1] for path in paths]
+    if len(set(plain)) == len(plain):
+        return dict(enumerate(plain))
+    return dict(enumerate(paths))
+
+
+def _relative_path(layer_name: str, weight: Any) -> str:
+    parts = str(getattr(weight, "path", weight.name)).split(":")[0].split("/")
+    if layer_name in parts[:-1]:
+        parts = parts[parts.index(layer_name) + 1 :]
+    return "/".join(parts)
 
 
 def _tensor_name(layer: str, node_index: int, tensor_index: int) -> str:

@@ -4,10 +4,17 @@ Importing this package registers every family; :func:`normalize` gives the confi
 that goes into the interchange description for a layer of a given Keras class.
 """
 
-from stages.extract.normalizers import activations, dense, regularization, reshape
+from stages.extract.normalizers import (
+    activations,
+    dense,
+    recurrent,
+    regularization,
+    reshape,
+)
 from stages.extract.normalizers.base import (
     ACTIVATIONS,
     UnsupportedConfigError,
+    check_call,
     normalize,
     normalize_activation,
 )
@@ -16,9 +23,11 @@ __all__ = [
     "ACTIVATIONS",
     "UnsupportedConfigError",
     "activations",
+    "check_call",
     "dense",
     "normalize",
     "normalize_activation",
+    "recurrent",
     "regularization",
     "reshape",
 ]

@@ -16,6 +16,8 @@ from typing import Any
 __all__ = [
     "ACTIVATIONS",
     "UnsupportedConfigError",
+    "call_checker",
+    "check_call",
     "normalize",
     "normalize_activation",
     "normalizer",
@@ -24,6 +26,7 @@ __all__ = [
 
 Config = Mapping[str, Any]
 Normalizer = Callable[[Config], dict[str, Any]]
+CallChecker = Callable[[Config], None]
 
 #: Activation functions by their normalized names (Keras 3 semantics).
 ACTIVATIONS = frozenset(
@@ -72,6 +75,7 @@ _TRAINING_KEYS = frozenset(
 )
 
 _NORMALIZERS: dict[str, Normalizer] = {}
+_CALL_CHECKERS: dict[str, CallChecker] = {}
 
 
 class UnsupportedConfigError(ValueError):
@@ -90,6 +94,32 @@ def normalize(kind: str, config: Config) -> dict[str, Any]:
     if normalizer is None:
         return {k: v for k, v in sorted(config.items()) if k not in _TRAINING_KEYS}
     return normalizer(config)
+
+
+def check_call(kind: str, call: Config) -> None:
+    """Raise :class:`UnsupportedConfigError` if a call of a ``kind`` layer passes
+    what its converter cannot honour.
+
+    ``call`` is ``{"masked": bool, "arguments": [keyword, ...]}``: whether an input
+    tensor carries a Keras mask, and the keyword arguments of the call that are
+    not None.
+    """
+    checker = _CALL_CHECKERS.get(kind)
+    if checker is not None:
+        checker(call)
+
+
+def call_checker(*kinds: str) -> Callable[[CallChecker], CallChecker]:
+    """Register the decorated function as the call check of ``kinds``."""
+
+    def register(function: CallChecker) -> CallChecker:
+        for kind in kinds:
+            if kind in _CALL_CHECKERS:
+                raise RuntimeError(f"call check for {kind} registered twice")
+            _CALL_CHECKERS[kind] = function
+        return function
+
+    return register
 
 
 def normalize_activation(value: Any) -> str:
