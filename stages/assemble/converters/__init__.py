@@ -7,8 +7,9 @@ from stages.assemble.converters import (
     activations,
     core,
     dense,
+    recurrent,
     regularization,
     reshape,
 )
 
-__all__ = ["activations", "core", "dense", "regularization", "reshape"]
+__all__ = ["activations", "core", "dense", "recurrent", "regularization", "reshape"]
