@@ -48,7 +48,16 @@ def describe_model(model: Any, source: str) -> Graph:
     graph = Graph()
     problems: list[str] = []
     for entry in config["layers"]:
-        layer = layers_by_name[entry["name"]]
+        layer = layers_by_name.get(entry["name"])
+        if layer is None:
+            # Keras records an operation called on symbolic tensors outside any
+            # layer (``keras.ops.*``, or the mask that a Masking layer computes) as
+            # an entry of its own, without a layer object.
+            problems.append(
+                f"operation {entry['name']!r} ({entry['class_name']}): a Keras "
+                "operation outside a layer is not supported"
+            )
+            continue
         if entry["class_name"] == "InputLayer":
             graph.inputs.append(_input_spec(layer))
             continue
