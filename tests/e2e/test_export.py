@@ -53,15 +53,19 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
 
     assert kinds >= {
         "Activation",
+        "Bidirectional",
         "Dense",
         "Dropout",
         "ELU",
         "Flatten",
+        "GRU",
         "GaussianNoise",
+        "LSTM",
         "LeakyReLU",
         "PReLU",
         "ReLU",
         "Reshape",
+        "SimpleRNN",
         "Softmax",
     }
 

@@ -153,3 +153,15 @@ def test_an_initial_state_is_refused_naming_the_layer() -> None:
         AirlockError, match=r"layer 'gru' \(GRU\): initial_state='given'"
     ):
         describe_model(model, "initial.keras")
+
+
+def test_a_backward_layer_with_other_units_is_refused() -> None:
+    saved = _saved(
+        keras.layers.Bidirectional(
+            keras.layers.LSTM(3),
+            backward_layer=keras.layers.GRU(2, go_backwards=True),
+        )
+    )
+
+    with pytest.raises(UnsupportedConfigError, match=r"^backward_layer='GRU with"):
+        normalize("Bidirectional", saved)

@@ -10,11 +10,15 @@ bias rows are ONNX's ``Wb`` and ``Rb`` with ``linear_before_reset=1``.
 ONNX nodes run time-major (``layout=0``, the only layout onnxruntime's CPU kernels
 accept), so the input is transposed once per layer and the sequence output back.
 
-Activations: ONNX names its own list (see ``ONNX_ACTIVATIONS``); an activation
-outside it (``gelu``, ``silu``, ``softmax`` ...) cannot be expressed and is refused,
-naming the layer, the key and the value, rather than approximated: the extract
-stage raises ``UnsupportedConfigError`` for it, and so does it for masks, initial
-states and ``stateful`` layers.
+Activations: the ONNX operators compute only their own list (see
+``ONNX_ACTIVATIONS``), given per gate (RNN ``[f]``, GRU ``[f, g]``, LSTM ``[f, g,
+h]``), with ``activation_alpha``/``activation_beta`` taken in order by the
+activations that have such a parameter (onnxruntime's reading, checked by the
+zoo's LSTM with ``leaky_relu``). Keras activations outside that list (``gelu``,
+``silu``, ``softmax`` ...) are not expressible and are refused, never
+approximated: the extract stage raises ``UnsupportedConfigError`` for them, as
+it does for masks, initial states and ``stateful`` layers; this module refuses
+them again for a description written by hand.
 """
 
 from __future__ import annotations
@@ -225,11 +229,12 @@ def convert_bidirectional(
     ``backward_layer`` (each a normalized recurrent config with its ``kind`` and
     ``name``).
 
-    The two directions are two ONNX nodes, so the wrapped layers may differ in
-    kind, units or activations as Keras allows. Like Keras, the backward layer's
-    sequence is put back into input order before the merge. Outputs in Keras's
-    order: the merged output (both outputs when ``merge_mode`` is None), then with
-    ``return_state`` the forward states and the backward states.
+    The two directions are two ONNX nodes (not one ``bidirectional`` node), so the
+    wrapped layers may differ in kind and activations as Keras allows. Like Keras,
+    the backward layer's sequence is put back into input order before the merge.
+    Outputs in Keras's order: the merged output (both outputs when ``merge_mode``
+    is None), then with ``return_state`` the forward states and the backward
+    states.
     """
     config = layer.config
     sequence = _time_major(inputs[0], builder)

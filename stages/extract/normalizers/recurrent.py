@@ -140,6 +140,13 @@ def _bidirectional(config: Config) -> dict[str, Any]:
         }
     else:
         backward = _inner(config, "backward_layer")
+        if backward["units"] != forward["units"]:
+            # Keras infers the output shape from the forward layer alone.
+            raise UnsupportedConfigError(
+                "backward_layer",
+                f"{backward['kind']} with units={backward['units']}",
+                f"the backward layer needs units={forward['units']} as the forward one",
+            )
     return {"merge_mode": merge_mode, "layer": forward, "backward_layer": backward}
 
 
