@@ -145,15 +145,21 @@ def gru() -> Any:
 
 
 def stacked() -> Any:
-    """Sequences feeding the next recurrent layer, then a Dense head."""
+    """Sequences of any length feeding the next recurrent layer, then a Dense
+    head."""
     import keras
 
     layers = _layers()
     return keras.Sequential(
         [
-            _sequence(),
+            keras.Input((None, FEATURES), name="sequence"),
             layers.LSTM(6, return_sequences=True, bias_initializer=BIAS),
-            layers.GRU(5, return_sequences=True, bias_initializer=BIAS),
+            layers.GRU(
+                5, return_sequences=True, go_backwards=True, bias_initializer=BIAS
+            ),
+            layers.Bidirectional(
+                layers.SimpleRNN(4, return_sequences=True, bias_initializer=BIAS)
+            ),
             layers.SimpleRNN(4, bias_initializer=BIAS),
             layers.Dense(2, bias_initializer=BIAS),
         ],
