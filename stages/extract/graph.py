@@ -135,11 +135,12 @@ def _layer_record(
                 getattr(t, "_keras_mask", None) is not None
                 for t in keras_node.input_tensors
             ),
-            "arguments": sorted(
-                key
-                for key, value in node.get("kwargs", {}).items()
+            "positional": [_tensor_count(v) for v in node.get("args", [])],
+            "arguments": {
+                key: _tensor_count(value)
+                for key, value in sorted(node.get("kwargs", {}).items())
                 if value is not None
-            ),
+            },
         },
     )
     outputs = [
@@ -222,6 +223,11 @@ def _node_histories(node: dict[str, Any]) -> list[tuple[str, int, int]]:
     visit(node.get("args", []))
     visit(node.get("kwargs", {}))
     return found
+
+
+def _tensor_count(value: Any) -> int:
+    """How many Keras tensors a call argument holds."""
+    return len(_node_histories({"args": [value]}))
 
 
 def _histories(value: Any) -> list[tuple[str, int, int]]:

@@ -99,11 +99,16 @@ def _keras_step(
 
 
 def _keras_layer(
-    kind: str, config: dict[str, Any], weights: dict[str, np.ndarray], x: np.ndarray
+    kind: str,
+    config: dict[str, Any],
+    weights: dict[str, np.ndarray],
+    x: np.ndarray,
+    initial: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Keras's RNN loop: the output (sequence in reading order, or the last) and
-    the final states."""
-    states = [np.zeros((x.shape[0], config["units"]))] * (2 if kind == "LSTM" else 1)
+    the final states, from ``initial`` states or zeros."""
+    zeros = [np.zeros((x.shape[0], config["units"]))] * (2 if kind == "LSTM" else 1)
+    states = [s.astype(np.float64) for s in initial] if initial else zeros
     steps = range(x.shape[1])
     outputs = []
     for t in reversed(steps) if config["go_backwards"] else steps:
@@ -290,3 +295,55 @@ def test_activation_onnx_cannot_compute_names_layer_key_and_value() -> None:
 
     with pytest.raises(AirlockError, match=r"'layer' \(SimpleRNN\): activation='gelu'"):
         _node(config, "SimpleRNN")
+
+
+def _with_states(data: Interchange, names: list[str]) -> Interchange:
+    """``data`` with graph inputs ``names`` ([batch, 2] states) read after x."""
+    description = data.description
+    for name in names:
+        description["inputs"].append(
+            {"name": name, "dtype": "float32", "shape": [None, 2]}
+        )
+        description["samples"]["inputs"][name] = f"samples/inputs/{name}"
+    description["layers"][0]["inputs"] += names
+    return data
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize(
+    ("kind", "overrides"),
+    [
+        ("LSTM", {"return_sequences": True}),
+        ("GRU", {"go_backwards": True, "reset_after": False}),
+        ("SimpleRNN", {"return_state": True}),
+    ],
+)
+def test_initial_states_seed_the_recurrence(
+    kind: str, overrides: dict[str, Any], opset: int
+) -> None:
+    rng = np.random.default_rng(11)
+    config = _config(kind, **overrides)
+    weights = _weights(kind, config, rng)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype(np.float32)
+    names = ["h", "c"] if kind == "LSTM" else ["h"]
+    initial = [rng.normal(size=(BATCH, 2)).astype(np.float32) for _ in names]
+    output, states = _keras_layer(kind, config, weights, x, initial)
+    expected = [output, *states] if config["return_state"] else [output]
+    shapes = [_shape(config)] + [[None, 2]] * (len(expected) - 1)
+    data = _with_states(_file(kind, config, weights, shapes), names)
+
+    model = assemble(data, opset, {})
+    feeds = {"x": x, **dict(zip(names, initial, strict=True))}
+    actual = ReferenceEvaluator(model).run(None, feeds)
+
+    for got, want in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+def test_initial_states_of_the_wrong_count_are_refused() -> None:
+    config = _config("LSTM")
+    weights = _weights("LSTM", config, np.random.default_rng(0))
+    data = _with_states(_file("LSTM", config, weights, [_shape(config)]), ["h"])
+
+    with pytest.raises(AirlockError, match="initial_state holds 1 tensors, expected 2"):
+        assemble(data, 17, {})

@@ -10,7 +10,7 @@ import pytest
 
 from stages.console import AirlockError
 from stages.extract.graph import describe_model
-from stages.extract.normalizers import UnsupportedConfigError, normalize
+from stages.extract.normalizers import UnsupportedConfigError, check_call, normalize
 
 
 def _saved(layer: keras.layers.Layer) -> dict[str, Any]:
@@ -143,16 +143,24 @@ def test_a_masked_input_is_refused_naming_the_layer() -> None:
     assert "operation 'not_equal' (NotEqual): a Keras operation outside" in message
 
 
-def test_an_initial_state_is_refused_naming_the_layer() -> None:
+def test_initial_states_follow_the_sequence_among_the_inputs() -> None:
     inputs = keras.Input((5, 3), name="x")
-    state = keras.Input((2,), name="h")
-    output = keras.layers.GRU(2, name="gru")(inputs, initial_state=[state])
-    model = keras.Model([inputs, state], output)
+    h = keras.Input((2,), name="h")
+    c = keras.Input((2,), name="c")
+    output = keras.layers.LSTM(2, name="lstm")(inputs, initial_state=[h, c])
+    model = keras.Model([inputs, h, c], output)
 
-    with pytest.raises(
-        AirlockError, match=r"layer 'gru' \(GRU\): initial_state='given'"
-    ):
-        describe_model(model, "initial.keras")
+    graph = describe_model(model, "initial.keras")
+
+    (record,) = graph.layers
+    assert record["inputs"] == ["x", "h", "c"]
+
+
+def test_a_constant_initial_state_is_refused_naming_the_layer() -> None:
+    saved = {"masked": False, "positional": [1], "arguments": {"initial_state": 0}}
+
+    with pytest.raises(UnsupportedConfigError, match=r"^initial_state='a constant'"):
+        check_call("GRU", saved)
 
 
 def test_a_backward_layer_with_other_units_is_refused() -> None:

@@ -229,6 +229,37 @@ def bidirectional_states() -> Any:
     )
 
 
+def initial_states() -> Any:
+    """An encoder's states as a decoder's initial state (LSTM and Bidirectional),
+    and a GRU that starts from a model input."""
+    import keras
+
+    layers = _layers()
+    source = _sequence()
+    target = keras.Input((STEPS - 1, FEATURES), name="target")
+    start = keras.Input((3,), name="start")
+    _, h, c = layers.LSTM(3, return_state=True, bias_initializer=BIAS, name="encoder")(
+        source
+    )
+    decoded = layers.LSTM(
+        3, return_sequences=True, bias_initializer=BIAS, name="decoder"
+    )(target, initial_state=[h, c])
+    _, *states = layers.Bidirectional(
+        layers.GRU(3, return_state=True, bias_initializer=BIAS), name="bi_encoder"
+    )(source)
+    bi_decoded = layers.Bidirectional(
+        layers.GRU(3, return_sequences=True, bias_initializer=BIAS),
+        merge_mode="sum",
+        name="bi_decoder",
+    )(target, initial_state=states)
+    started = layers.GRU(
+        3, go_backwards=True, reset_after=False, bias_initializer=BIAS, name="started"
+    )(source, initial_state=start)
+    return keras.Model(
+        [source, target, start], [decoded, bi_decoded, started], name="initial_states"
+    )
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "simple_rnn": simple_rnn,
     "lstm": lstm,
@@ -236,4 +267,5 @@ MODELS: dict[str, Callable[[], Any]] = {
     "stacked": stacked,
     "bidirectional": bidirectional,
     "bidirectional_states": bidirectional_states,
+    "initial_states": initial_states,
 }

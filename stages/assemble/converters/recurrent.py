@@ -17,8 +17,8 @@ activations that have such a parameter (onnxruntime's reading, checked by the
 zoo's LSTM with ``leaky_relu``). Keras activations outside that list (``gelu``,
 ``silu``, ``softmax`` ...) are not expressible and are refused, never
 approximated: the extract stage raises ``UnsupportedConfigError`` for them, as
-it does for masks, initial states and ``stateful`` layers; this module refuses
-them again for a description written by hand.
+it does for masks, constant initial states and ``stateful`` layers; this module
+refuses them again for a description written by hand.
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ def _recurrence(
     sequence: str,
     builder: GraphBuilder,
     flip: bool,
+    initial: Sequence[Tensor],
 ) -> tuple[str, list[str]]:
     """One recurrent node over the time-major ``sequence``.
 
@@ -123,16 +124,24 @@ def _recurrence(
     time, units]`` with ``return_sequences``, else the last output) and its final
     states ``[batch, units]`` (``h``, and ``c`` for LSTM). ``flip`` reverses the
     returned sequence in time: ONNX writes a reverse-direction sequence in input
-    order, Keras's ``go_backwards`` in the order it read the steps.
+    order, Keras's ``go_backwards`` in the order it read the steps. ``initial``
+    holds the initial states in Keras's order, or nothing for zero states.
     """
     w, r, b = _onnx_weights(kind, config, weights)
     inputs = [
         sequence,
         builder.initializer(w, "W"),
         builder.initializer(r, "R"),
+        "" if b is None else builder.initializer(b, "B"),
     ]
-    if b is not None:
-        inputs.append(builder.initializer(b, "B"))
+    if initial:
+        # sequence_lens stays absent; initial_h (and initial_c) gain the
+        # direction axis.
+        axis0 = builder.int64s([0], "axis0")
+        inputs.append("")
+        inputs += [builder.op1("Unsqueeze", [state.name, axis0]) for state in initial]
+    else:
+        inputs = [name for name in inputs if name]
     attributes = _activations(layer, config, kind)
     if kind == "GRU":
         attributes["linear_before_reset"] = int(config["reset_after"])
@@ -170,6 +179,27 @@ def _time_major(x: Tensor, builder: GraphBuilder) -> str:
     return builder.op1("Transpose", [x.name], perm=[1, 0, 2])
 
 
+def _initial_states(
+    layer: Layer, inputs: Sequence[Tensor], kinds: Sequence[str]
+) -> list[list[Tensor]]:
+    """The initial states among ``inputs`` (after the sequence), split among the
+    recurrent ``kinds`` in order; empty lists when the layer starts from zeros."""
+    given = list(inputs[1:])
+    counts = [_STATES[kind] for kind in kinds]
+    if not given:
+        return [[] for _ in kinds]
+    if len(given) != sum(counts):
+        raise AirlockError(
+            f"layer {layer.name!r} ({layer.kind}): initial_state holds "
+            f"{len(given)} tensors, expected {sum(counts)}"
+        )
+    split = []
+    for count in counts:
+        split.append(given[:count])
+        given = given[count:]
+    return split
+
+
 @converter("SimpleRNN", "LSTM", "GRU")
 def convert_recurrent(
     layer: Layer,
@@ -182,10 +212,12 @@ def convert_recurrent(
     ``use_bias``, ``reset_after`` (GRU), ``return_sequences``, ``return_state``,
     ``go_backwards``.
 
-    Outputs in Keras's order: the output, then with ``return_state`` the final
-    ``h`` (and ``c`` for LSTM).
+    Inputs: the sequence, then optionally the ``initial_state`` tensors (``h``,
+    and ``c`` for LSTM). Outputs in Keras's order: the output, then with
+    ``return_state`` the final ``h`` (and ``c`` for LSTM).
     """
     config = layer.config
+    (initial,) = _initial_states(layer, inputs, [layer.kind])
     output, states = _recurrence(
         layer,
         layer.kind,
@@ -194,6 +226,7 @@ def convert_recurrent(
         _time_major(inputs[0], builder),
         builder,
         flip=config["go_backwards"],
+        initial=initial,
     )
     values = [output, *states] if config["return_state"] else [output]
     return [layer.output(value, index) for index, value in enumerate(values)]
@@ -232,14 +265,17 @@ def convert_bidirectional(
     The two directions are two ONNX nodes (not one ``bidirectional`` node), so the
     wrapped layers may differ in kind and activations as Keras allows. Like Keras,
     the backward layer's sequence is put back into input order before the merge.
-    Outputs in Keras's order: the merged output (both outputs when ``merge_mode``
-    is None), then with ``return_state`` the forward states and the backward
-    states.
+    Inputs: the sequence, then optionally the ``initial_state`` tensors, the
+    forward layer's first, as Keras splits them. Outputs in Keras's order: the
+    merged output (both outputs when ``merge_mode`` is None), then with
+    ``return_state`` the forward states and the backward states.
     """
     config = layer.config
     sequence = _time_major(inputs[0], builder)
+    keys = ("layer", "backward_layer")
+    initial = _initial_states(layer, inputs, [config[key]["kind"] for key in keys])
     results: list[tuple[str, list[str]]] = []
-    for key, reads_backward in (("layer", False), ("backward_layer", True)):
+    for key, reads_backward, states in zip(keys, (False, True), initial, strict=True):
         inner = config[key]
         results.append(
             _recurrence(
@@ -250,6 +286,7 @@ def convert_bidirectional(
                 sequence,
                 builder,
                 flip=inner["go_backwards"] != reads_backward,
+                initial=states,
             )
         )
     (forward, forward_states), (backward, backward_states) = results

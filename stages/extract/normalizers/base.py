@@ -100,9 +100,10 @@ def check_call(kind: str, call: Config) -> None:
     """Raise :class:`UnsupportedConfigError` if a call of a ``kind`` layer passes
     what its converter cannot honour.
 
-    ``call`` is ``{"masked": bool, "arguments": [keyword, ...]}``: whether an input
-    tensor carries a Keras mask, and the keyword arguments of the call that are
-    not None.
+    ``call`` is ``{"masked": bool, "positional": [count, ...], "arguments":
+    {keyword: count}}``: whether an input tensor carries a Keras mask, and how many
+    Keras tensors each positional argument and each keyword argument that is not
+    None holds.
     """
     checker = _CALL_CHECKERS.get(kind)
     if checker is not None:

@@ -153,9 +153,10 @@ def _bidirectional(config: Config) -> dict[str, Any]:
 @call_checker(*RECURRENT_KINDS, "Bidirectional")
 def _check_call(call: Mapping[str, Any]) -> None:
     """Refuse a mask (a Masking layer, an Embedding with ``mask_zero=True`` or a
-    ``mask=`` argument) and initial states: the converters compute every step of
-    every sequence from zero states."""
-    if call["masked"]:
+    ``mask=`` argument): the converters compute every step of every sequence.
+    Initial states must be Keras tensors (graph inputs or outputs of other layers),
+    which then follow the sequence among the layer's inputs."""
+    if call["masked"] or "mask" in call["arguments"]:
         raise UnsupportedConfigError(
             "mask",
             "present",
@@ -163,8 +164,16 @@ def _check_call(call: Mapping[str, Any]) -> None:
             "mask_zero=True or a mask= argument); masked time steps are not "
             "converted, remove the mask or the padding",
         )
-    for key in ("mask", "initial_state", "constants"):
-        if key in call["arguments"]:
-            raise UnsupportedConfigError(
-                key, "given", "call the layer on its input sequence alone"
-            )
+    if "constants" in call["arguments"]:
+        raise UnsupportedConfigError(
+            "constants", "given", "call the layer on its input sequence alone"
+        )
+    states = call["positional"][1:]
+    if "initial_state" in call["arguments"]:
+        states.append(call["arguments"]["initial_state"])
+    if states and 0 in states:
+        raise UnsupportedConfigError(
+            "initial_state",
+            "a constant",
+            "pass initial states as Keras tensors (an Input or a layer's output)",
+        )
