@@ -9,7 +9,8 @@ samples, named by the description:
     ``{"format": "airlock.interchange", "format_version": 1, "inputs": [...],
     "layers": [...], "outputs": [...], "samples": {...}, "provenance": {...}}``
 ``weights/<layer>/<role>``
-    one array per layer weight (``kernel``, ``bias``, ``gamma``, ...)
+    one array per layer weight (``kernel``, ``bias``, ``gamma``, ...; the role of a
+    weight that belongs to a sub-layer is its path, ``forward_lstm/lstm_cell/kernel``)
 ``samples/inputs/<input>`` and ``samples/outputs/<output>``
     reference inputs and the outputs TensorFlow computed for them
 
@@ -118,8 +119,13 @@ def make_description(
 
 
 def weight_member(layer: str, role: str) -> str:
-    """The member name of a layer's weight, for layer names that are safe in a path."""
-    return f"weights/{_safe(layer)}/{_safe(role)}"
+    """The member name of a layer's weight, for layer names that are safe in a path.
+
+    A role may be a path (``forward_lstm/lstm_cell/kernel`` for a weight of a
+    sub-layer); its parts stay separate members of the name.
+    """
+    parts = "/".join(_safe(part) for part in role.split("/"))
+    return f"weights/{_safe(layer)}/{parts}"
 
 
 def sample_member(kind: str, name: str) -> str:

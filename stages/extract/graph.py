@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError
-from stages.extract.normalizers import UnsupportedConfigError, normalize
+from stages.extract.normalizers import UnsupportedConfigError, check_call, normalize
 from stages.interchange import weight_member
 
 __all__ = ["Graph", "describe_model"]
@@ -115,7 +115,16 @@ class _Walker:
         layers_by_name = {layer.name: layer for layer in functional.layers}
         input_names = [name for name, _, _ in _histories(config["input_layers"])]
         for entry in config["layers"]:
-            layer = layers_by_name[entry["name"]]
+            layer = layers_by_name.get(entry["name"])
+            if layer is None:
+                # Keras records an operation called on symbolic tensors outside any
+                # layer (``keras.ops.*``, or the mask that a Masking layer computes)
+                # as an entry of its own, without a layer object.
+                self.problems.append(
+                    f"operation {prefix + entry['name']!r} ({entry['class_name']}): "
+                    "a Keras operation outside a layer is not supported"
+                )
+                continue
             if entry["class_name"] == "InputLayer":
                 if bindings is None:
                     self.graph.inputs.append(_input_spec(layer))
@@ -232,6 +241,21 @@ def _layer_record(
     kind = entry["class_name"]
     inputs = [_tensor_name(*history) for history in _node_histories(node)]
     keras_node = layer._inbound_nodes[node_index]
+    check_call(
+        kind,
+        {
+            "masked": any(
+                getattr(t, "_keras_mask", None) is not None
+                for t in keras_node.input_tensors
+            ),
+            "positional": [_tensor_count(v) for v in node.get("args", [])],
+            "arguments": {
+                key: _tensor_count(value)
+                for key, value in sorted(node.get("kwargs", {}).items())
+                if value is not None
+            },
+        },
+    )
     outputs = [
         _tensor_name(layer.name, node_index, index)
         for index in range(len(keras_node.output_tensors))
@@ -246,8 +270,7 @@ def _layer_record(
         "output_shapes": [list(t.shape) for t in keras_node.output_tensors],
         "output_dtypes": [str(t.dtype) for t in keras_node.output_tensors],
         "weights": {
-            _role(weight): weight_member(layer.name, _role(weight))
-            for weight in layer.weights
+            role: weight_member(layer.name, role) for role in _roles(layer).values()
         },
     }
 
@@ -255,22 +278,40 @@ def _layer_record(
 def _collect_weights(
     layer: Any, prefix: str, graph: Graph, problems: list[str]
 ) -> None:
-    for weight in layer.weights:
-        member = weight_member(prefix + layer.name, _role(weight))
+    for index, role in _roles(layer).items():
+        member = weight_member(prefix + layer.name, role)
         if member in graph.weights:
             continue
-        array = np.asarray(weight.numpy())
+        array = np.asarray(layer.weights[index].numpy())
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
             problems.append(
-                f"layer {prefix + layer.name!r}: weight {_role(weight)!r} holds NaN "
+                f"layer {prefix + layer.name!r}: weight {role!r} holds NaN "
                 "or infinite values; fix or retrain the model before export"
             )
         graph.weights[member] = array
 
 
-def _role(weight: Any) -> str:
-    """A weight's role within its layer: ``kernel``, ``bias``, ``gamma`` ..."""
-    return str(getattr(weight, "path", weight.name)).split("/")[-1].split(":")[0]
+def _roles(layer: Any) -> dict[int, str]:
+    """The role of each weight of ``layer`` (by position in ``layer.weights``).
+
+    A weight's role is the last part of its path (``kernel``, ``bias``, ``gamma``
+    ...) when that names it uniquely within the layer. A layer that holds
+    sub-layers with weights of the same name (a Bidirectional wraps two LSTMs)
+    gives each weight its path relative to the layer instead:
+    ``forward_lstm/lstm_cell/kernel``.
+    """
+    paths = [_relative_path(layer.name, weight) for weight in layer.weights]
+    plain = [path.split("/")[-1] for path in paths]
+    if len(set(plain)) == len(plain):
+        return dict(enumerate(plain))
+    return dict(enumerate(paths))
+
+
+def _relative_path(layer_name: str, weight: Any) -> str:
+    parts = str(getattr(weight, "path", weight.name)).split(":")[0].split("/")
+    if layer_name in parts[:-1]:
+        parts = parts[parts.index(layer_name) + 1 :]
+    return "/".join(parts)
 
 
 def _tensor_name(layer: str, node_index: int, tensor_index: int) -> str:
@@ -298,6 +339,11 @@ def _node_histories(node: dict[str, Any]) -> list[tuple[str, int, int]]:
     visit(node.get("args", []))
     visit(node.get("kwargs", {}))
     return found
+
+
+def _tensor_count(value: Any) -> int:
+    """How many Keras tensors a call argument holds."""
+    return len(_node_histories({"args": [value]}))
 
 
 def _histories(value: Any) -> list[tuple[str, int, int]]:

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo import convolution, core, structure
+from zoo import convolution, core, recurrent, structure
 
 __all__ = ["SEED", "ZOO", "build_zoo"]
 
 SEED = 3
-FAMILIES = (core, convolution, structure)
+FAMILIES = (convolution, core, recurrent, structure)
 
 ZOO: dict[str, Callable[[], Any]] = {}
 for family in FAMILIES:

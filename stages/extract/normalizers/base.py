@@ -18,6 +18,8 @@ __all__ = [
     "Config",
     "Normalizer",
     "UnsupportedConfigError",
+    "call_checker",
+    "check_call",
     "normalize",
     "normalize_activation",
     "normalizer",
@@ -26,6 +28,7 @@ __all__ = [
 
 Config = Mapping[str, Any]
 Normalizer = Callable[[Config], dict[str, Any]]
+CallChecker = Callable[[Config], None]
 
 #: Activation functions by their normalized names (Keras 3 semantics).
 ACTIVATIONS = frozenset(
@@ -74,6 +77,7 @@ _TRAINING_KEYS = frozenset(
 )
 
 _NORMALIZERS: dict[str, Normalizer] = {}
+_CALL_CHECKERS: dict[str, CallChecker] = {}
 
 
 class UnsupportedConfigError(ValueError):
@@ -92,6 +96,33 @@ def normalize(kind: str, config: Config) -> dict[str, Any]:
     if normalizer is None:
         return {k: v for k, v in sorted(config.items()) if k not in _TRAINING_KEYS}
     return normalizer(config)
+
+
+def check_call(kind: str, call: Config) -> None:
+    """Raise :class:`UnsupportedConfigError` if a call of a ``kind`` layer passes
+    what its converter cannot honour.
+
+    ``call`` is ``{"masked": bool, "positional": [count, ...], "arguments":
+    {keyword: count}}``: whether an input tensor carries a Keras mask, and how many
+    Keras tensors each positional argument and each keyword argument that is not
+    None holds.
+    """
+    checker = _CALL_CHECKERS.get(kind)
+    if checker is not None:
+        checker(call)
+
+
+def call_checker(*kinds: str) -> Callable[[CallChecker], CallChecker]:
+    """Register the decorated function as the call check of ``kinds``."""
+
+    def register(function: CallChecker) -> CallChecker:
+        for kind in kinds:
+            if kind in _CALL_CHECKERS:
+                raise RuntimeError(f"call check for {kind} registered twice")
+            _CALL_CHECKERS[kind] = function
+        return function
+
+    return register
 
 
 def normalize_activation(value: Any) -> str:
