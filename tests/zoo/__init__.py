@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo import core
+from zoo import core, merge, structural
 
 __all__ = ["SEED", "ZOO", "build_zoo"]
 
 SEED = 3
-FAMILIES = (core,)
+FAMILIES = (core, merge, structural)
 
 ZOO: dict[str, Callable[[], Any]] = {}
 for family in FAMILIES:
