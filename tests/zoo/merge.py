@@ -54,8 +54,8 @@ def broadcasting() -> Any:
 
 
 def concatenation() -> Any:
-    """Concatenate along every axis of rank-3 and rank-4 inputs, negative axes and
-    the batch-adjacent axis included."""
+    """Concatenate along every axis of rank-3 and rank-4 inputs: negative axes, the
+    axis next to the batch axis and the batch axis itself."""
     import keras
 
     layers = _layers()
@@ -72,6 +72,7 @@ def concatenation() -> Any:
         layers.Concatenate(axis=-2, name="concat_minus2")([a, b]),
         layers.Concatenate(axis=1, name="concat_rank3")([short, shorter, short]),
         layers.Concatenate(axis=-1, name="concat_rank3_last")([short, short]),
+        layers.Concatenate(axis=0, name="concat_batch")([short, short]),
     ]
     return keras.Model([a, b, narrow, short, shorter], outputs, name="merge_concat")
 
