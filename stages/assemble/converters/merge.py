@@ -210,27 +210,36 @@ def convert_dot(
             for t, a in zip(inputs, axes, strict=True)
         ]
 
-    # Letters per Keras axis: the batch and the summed axis are shared.
+    equation = _batch_dot_equation(inputs, axes)
+    value = builder.op1("Einsum", values, equation=equation)
+    if equation.endswith("->a"):
+        value = builder.op1("Unsqueeze", [value, builder.int64s([1], "axes")])
+    return [layer.output(value)]
+
+
+def _batch_dot_equation(inputs: Sequence[Tensor], axes: Sequence[int]) -> str:
+    """The Einsum equation of ``batch_dot`` over Keras ``axes``, for operands in
+    their physical layouts and a result in Keras order.
+
+    Each Keras axis gets a letter: ``a`` the batch axis, ``b`` the summed axes,
+    the others their own; an operand spells its letters in physical order.
+    """
     letters = iter(string.ascii_lowercase[2:])
-    labels = []
-    for tensor, summed in zip(inputs, axes, strict=True):
-        keras_labels = [
+    labels = [
+        [
             "a" if k == 0 else "b" if k == summed else next(letters)
-            for k in range(tensor.rank)
+            for k in range(t.rank)
         ]
-        labels.append(keras_labels)
-    output = labels[0][:1] + [
-        label for keras_labels in labels for label in keras_labels[1:] if label != "b"
+        for t, summed in zip(inputs, axes, strict=True)
     ]
+    result = "a" + "".join(
+        label for keras_labels in labels for label in keras_labels[1:] if label != "b"
+    )
     operands = [
         "".join(keras_labels[k] for k in t.perm or range(t.rank))
         for t, keras_labels in zip(inputs, labels, strict=True)
     ]
-    equation = f"{operands[0]},{operands[1]}->{''.join(output)}"
-    value = builder.op1("Einsum", values, equation=equation)
-    if len(output) == 1:
-        value = builder.op1("Unsqueeze", [value, builder.int64s([1], "axes")])
-    return [layer.output(value)]
+    return f"{','.join(operands)}->{result}"
 
 
 def _l2_normalize(builder: GraphBuilder, x: Tensor, axis: int) -> str:
