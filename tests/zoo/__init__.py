@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo import convolution, core, recurrent, structure
+from zoo import convolution, core, merge, recurrent, structural, wiring
 
 __all__ = ["SEED", "ZOO", "build_zoo"]
 
 SEED = 3
-FAMILIES = (convolution, core, recurrent, structure)
+FAMILIES = (convolution, core, merge, recurrent, structural, wiring)
 
 ZOO: dict[str, Callable[[], Any]] = {}
 for family in FAMILIES:

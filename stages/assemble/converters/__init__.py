@@ -8,10 +8,12 @@ from stages.assemble.converters import (
     conv,
     core,
     dense,
+    merge,
     pooling,
     recurrent,
     regularization,
     reshape,
+    structural,
     wrappers,
 )
 
@@ -20,9 +22,11 @@ __all__ = [
     "conv",
     "core",
     "dense",
+    "merge",
     "pooling",
     "recurrent",
     "regularization",
     "reshape",
+    "structural",
     "wrappers",
 ]

@@ -8,10 +8,12 @@ from stages.extract.normalizers import (
     activations,
     convolution,
     dense,
+    merge,
     pooling,
     recurrent,
     regularization,
     reshape,
+    structural,
     wrappers,
 )
 from stages.extract.normalizers.base import (
@@ -29,11 +31,13 @@ __all__ = [
     "check_call",
     "convolution",
     "dense",
+    "merge",
     "normalize",
     "normalize_activation",
     "pooling",
     "recurrent",
     "regularization",
     "reshape",
+    "structural",
     "wrappers",
 ]
