@@ -4,17 +4,22 @@ The wiring comes from the functional config Keras itself saves (a Sequential mod
 read through the functional graph Keras builds for it), shapes and dtypes from the
 symbolic tensors of each layer call, weights from the layer objects. A layer called
 more than once becomes one record per call; the records share weight members.
+
+Each call also tells its layer's normalizer which argument every input tensor is
+(``query``, ``value``, ``inputs/0`` ...) and which other arguments it was given, so
+layers whose inputs play different roles, such as attention, can record them.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from stages.console import AirlockError
-from stages.extract.normalizers import UnsupportedConfigError, normalize
+from stages.extract.normalizers import Call, UnsupportedConfigError, normalize
 from stages.interchange import weight_member
 
 __all__ = ["Graph", "describe_model"]
@@ -117,6 +122,7 @@ def _layer_record(
     layer: Any, entry: dict[str, Any], node_index: int, node: dict[str, Any]
 ) -> dict[str, Any]:
     kind = entry["class_name"]
+    call = _call(layer, node)
     inputs = [_tensor_name(*history) for history in _node_histories(node)]
     keras_node = layer._inbound_nodes[node_index]
     outputs = [
@@ -127,13 +133,13 @@ def _layer_record(
     return {
         "name": record_name,
         "kind": kind,
-        "config": normalize(kind, entry["config"]),
+        "config": normalize(kind, entry["config"], call),
         "inputs": inputs,
         "outputs": outputs,
         "output_shapes": [list(t.shape) for t in keras_node.output_tensors],
         "output_dtypes": [str(t.dtype) for t in keras_node.output_tensors],
         "weights": {
-            _role(weight): weight_member(layer.name, _role(weight))
+            _role(layer, weight): weight_member(layer.name, _role(layer, weight))
             for weight in layer.weights
         },
     }
@@ -146,15 +152,75 @@ def _collect_weights(
         array = np.asarray(weight.numpy())
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
             problems.append(
-                f"layer {layer.name!r}: weight {_role(weight)!r} holds NaN or "
-                "infinite values; fix or retrain the model before export"
+                f"layer {layer.name!r}: weight {_role(layer, weight)!r} holds NaN "
+                "or infinite values; fix or retrain the model before export"
             )
-        weights[weight_member(layer.name, _role(weight))] = array
+        weights[weight_member(layer.name, _role(layer, weight))] = array
 
 
-def _role(weight: Any) -> str:
-    """A weight's role within its layer: ``kernel``, ``bias``, ``gamma`` ..."""
-    return str(getattr(weight, "path", weight.name)).split("/")[-1].split(":")[0]
+def _role(layer: Any, weight: Any) -> str:
+    """A weight's role within its layer: ``kernel``, ``bias``, ``gamma`` ...
+
+    Weights of sub-layers keep their path below the layer, so that the kernels of
+    a ``MultiHeadAttention`` stay apart: ``query/kernel``, ``key/kernel`` ...
+    """
+    path = str(getattr(weight, "path", weight.name)).split(":")[0]
+    prefix = f"{getattr(layer, 'path', layer.name)}/"
+    if path.startswith(prefix):
+        return path[len(prefix) :]
+    return path.split("/")[-1]
+
+
+def _call(layer: Any, node: dict[str, Any]) -> Call:
+    """The roles of the tensors one saved call reads, and its other arguments.
+
+    Positional arguments are named after the parameters of the layer's ``call``;
+    a tensor inside a list gets its index (``inputs/1``). Roles come in the order
+    in which :func:`_node_histories` collects the tensors.
+    """
+    try:
+        parameters = [
+            p.name
+            for p in inspect.signature(layer.call).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        parameters = []
+    named = [
+        (parameters[i] if i < len(parameters) else f"args/{i}", value)
+        for i, value in enumerate(node.get("args", []))
+    ]
+    named += list(node.get("kwargs", {}).items())
+
+    roles: list[str] = []
+    arguments: dict[str, Any] = {}
+    for name, value in named:
+        found = _tensor_roles(value, name)
+        if found:
+            roles.extend(found)
+        else:
+            arguments[name] = value
+    return Call(inputs=tuple(roles), arguments=arguments)
+
+
+def _tensor_roles(value: Any, role: str) -> list[str]:
+    """The role of every Keras tensor in ``value``, in :func:`_node_histories`
+    order: ``role`` itself, ``role/<index>`` in lists, ``role/<key>`` in dicts."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [role]
+        return [
+            r
+            for key, item in value.items()
+            for r in _tensor_roles(item, f"{role}/{key}")
+        ]
+    if isinstance(value, list | tuple):
+        return [
+            r
+            for index, item in enumerate(value)
+            for r in _tensor_roles(item, f"{role}/{index}")
+        ]
+    return []
 
 
 def _tensor_name(layer: str, node_index: int, tensor_index: int) -> str:

@@ -6,15 +6,22 @@ the layer computes at inference time, fills defaults, renames keys that differ
 between Keras 2 and Keras 3, and raises :class:`UnsupportedConfigError` for a value that
 no converter handles. Layer kinds without a normalizer keep their saved config, so
 that assembly can name them in its list of unsupported layers.
+
+A normalizer registered with ``call=True`` also receives the :class:`Call` of the
+layer record: the role of each input tensor and the call's other arguments
+(``use_causal_mask=True`` ...), for layers whose inputs are not interchangeable or
+whose call arguments change what they compute.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "ACTIVATIONS",
+    "Call",
     "UnsupportedConfigError",
     "normalize",
     "normalize_activation",
@@ -72,6 +79,17 @@ _TRAINING_KEYS = frozenset(
 )
 
 _NORMALIZERS: dict[str, Normalizer] = {}
+_CALL_NORMALIZERS: dict[str, Callable[[Config, Call], dict[str, Any]]] = {}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One saved call of a layer: the role of each tensor it reads, in the order of
+    the record's inputs (a parameter name of the layer's ``call``, with ``/<index>``
+    inside a list), and its arguments that are not tensors."""
+
+    inputs: tuple[str, ...] = ()
+    arguments: Mapping[str, Any] = field(default_factory=dict)
 
 
 class UnsupportedConfigError(ValueError):
@@ -84,8 +102,11 @@ class UnsupportedConfigError(ValueError):
         super().__init__(f"{message}; {hint}" if hint else message)
 
 
-def normalize(kind: str, config: Config) -> dict[str, Any]:
-    """The normalized config of a layer of Keras class ``kind``."""
+def normalize(kind: str, config: Config, call: Call | None = None) -> dict[str, Any]:
+    """The normalized config of a layer of Keras class ``kind`` for one ``call``."""
+    with_call = _CALL_NORMALIZERS.get(kind)
+    if with_call is not None:
+        return with_call(config, call or Call())
     normalizer = _NORMALIZERS.get(kind)
     if normalizer is None:
         return {k: v for k, v in sorted(config.items()) if k not in _TRAINING_KEYS}
@@ -110,14 +131,15 @@ def normalize_activation(value: Any) -> str:
     return _ACTIVATION_ALIASES.get(value, value)
 
 
-def normalizer(*kinds: str) -> Callable[[Normalizer], Normalizer]:
-    """Register the decorated function as the normalizer of ``kinds``."""
+def normalizer(*kinds: str, call: bool = False) -> Callable[[Any], Any]:
+    """Register the decorated function as the normalizer of ``kinds``; with
+    ``call=True`` it takes ``(config, call)``."""
 
-    def register(function: Normalizer) -> Normalizer:
+    def register(function: Any) -> Any:
         for kind in kinds:
-            if kind in _NORMALIZERS:
+            if kind in _NORMALIZERS or kind in _CALL_NORMALIZERS:
                 raise RuntimeError(f"normalizer for {kind} registered twice")
-            _NORMALIZERS[kind] = function
+            (_CALL_NORMALIZERS if call else _NORMALIZERS)[kind] = function
         return function
 
     return register
