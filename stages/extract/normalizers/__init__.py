@@ -4,9 +4,17 @@ Importing this package registers every family; :func:`normalize` gives the confi
 that goes into the interchange description for a layer of a given Keras class.
 """
 
-from stages.extract.normalizers import activations, dense, regularization, reshape
+from stages.extract.normalizers import (
+    activations,
+    attention,
+    dense,
+    normalization,
+    regularization,
+    reshape,
+)
 from stages.extract.normalizers.base import (
     ACTIVATIONS,
+    Call,
     UnsupportedConfigError,
     normalize,
     normalize_activation,
@@ -14,9 +22,12 @@ from stages.extract.normalizers.base import (
 
 __all__ = [
     "ACTIVATIONS",
+    "Call",
     "UnsupportedConfigError",
     "activations",
+    "attention",
     "dense",
+    "normalization",
     "normalize",
     "normalize_activation",
     "regularization",
