@@ -65,7 +65,10 @@ def convert_batch_normalization(
 
     With the normalized axis at physical position 1 (a channels-first tensor, or the
     last axis of a rank-2 one) this is ONNX's BatchNormalization with the raw
-    statistics. Elsewhere it is one Mul and one Add in the input's layout, folded
+    statistics, from opset 14. Below 14 the operator has no ``training_mode`` and
+    tells inference from training only by its number of outputs, which onnx's own
+    reference evaluator gets wrong; so there, and for any other axis, it is one Mul
+    and one Add in the input's layout, folded
     as TensorFlow folds them, in float32: ``inv = gamma / sqrt(variance + epsilon)``
     and ``offset = beta - mean * inv``. Measured on the zoo, this reproduces
     TensorFlow's outputs bit for bit, where folding in float64 is off by an ulp.
@@ -78,7 +81,7 @@ def convert_batch_normalization(
     gamma = weights["gamma"].astype(np.float32) if config["scale"] else None
     beta = weights["beta"].astype(np.float32) if config["center"] else None
 
-    if x.axis(axis) == 1:
+    if x.axis(axis) == 1 and builder.opset >= 14:
         ones, zeros = np.ones_like(mean), np.zeros_like(mean)
         parameters = [
             builder.initializer(a, hint)
