@@ -53,16 +53,23 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
 
     assert kinds >= {
         "Activation",
+        "AdditiveAttention",
+        "Attention",
+        "BatchNormalization",
         "Dense",
         "Dropout",
         "ELU",
         "Flatten",
         "GaussianNoise",
+        "GroupNormalization",
+        "LayerNormalization",
         "LeakyReLU",
+        "MultiHeadAttention",
         "PReLU",
         "ReLU",
         "Reshape",
         "Softmax",
+        "UnitNormalization",
     }
 
 
