@@ -40,8 +40,8 @@ def _roles(call: Call, known: Any, rename: dict[str, str] | None = None) -> list
             raise UnsupportedConfigError(
                 role,
                 "a tensor",
-                "only query, value, key and attention_mask inputs "
-                "are converted (no explicit masks)",
+                f"the call is converted with {', '.join(sorted(known))} as inputs, "
+                "not with masks passed to it",
             )
     if "query" not in roles or "value" not in roles:
         raise UnsupportedConfigError(
