@@ -10,7 +10,6 @@ from onnx.reference import ReferenceEvaluator
 
 from stages import compat, interchange
 from stages.assemble.model import assemble
-from stages.console import AirlockError
 from stages.interchange import Interchange
 
 RTOL = 1e-5
@@ -186,16 +185,7 @@ def test_multi_head_attention_float_mask_keeps_non_zero_positions() -> None:
         np.float32
     ) * 2.0
     feeds = {"query": _random((BATCH, STEPS, 6), 1), "attention_mask": mask}
-    config = {
-        "inputs": ["query", "value", "attention_mask"],
-        "num_heads": 1,
-        "key_dim": 2,
-        "value_dim": 2,
-        "use_bias": True,
-        "use_gate": False,
-        "output_shape": None,
-        "use_causal_mask": False,
-    }
+    config = _mha_config(["query", "value", "attention_mask"], causal=False)
     inputs = {
         "query": ([None, STEPS, 6], "float32"),
         "attention_mask": ([None, STEPS, STEPS], "float32"),
@@ -210,26 +200,67 @@ def test_multi_head_attention_float_mask_keeps_non_zero_positions() -> None:
     np.testing.assert_allclose(y, expected, rtol=RTOL, atol=ATOL)
 
 
-def test_causal_mask_needs_fixed_lengths() -> None:
-    weights = _mha_weights({"query": 6, "value": 6, "key": 6}, 1, 2, 2, False, False)
-    config = {
-        "inputs": ["query", "value"],
-        "num_heads": 1,
+def _mha_config(roles: list[str], causal: bool, heads: int = 1) -> dict[str, Any]:
+    return {
+        "inputs": roles,
+        "num_heads": heads,
         "key_dim": 2,
         "value_dim": 2,
-        "use_bias": False,
+        "use_bias": True,
         "use_gate": False,
         "output_shape": None,
-        "use_causal_mask": True,
+        "use_causal_mask": causal,
+    }
+
+
+@pytest.mark.parametrize("opset", [compat.MIN_OPSET, compat.MAX_OPSET])
+def test_causal_mask_of_unknown_lengths_comes_from_the_shapes(opset: int) -> None:
+    weights = _mha_weights({"query": 6, "value": 6, "key": 6}, 2, 2, 2, True, False)
+    feeds = {
+        "query": _random((BATCH, STEPS, 6), 1),
+        "value": _random((BATCH, SOURCES, 6), 2),
     }
     inputs = {
         "query": ([None, None, 6], "float32"),
         "value": ([None, None, 6], "float32"),
     }
+    config = _mha_config(["query", "value"], causal=True, heads=2)
     data = _layer_graph("MultiHeadAttention", config, inputs, [None, None, 6], weights)
 
-    with pytest.raises(AirlockError, match="layer 'layer': use_causal_mask=True needs"):
-        assemble(data, 17, {})
+    y = _run(data, opset, feeds)
+
+    expected = _keras_mha(feeds, weights, 2, _causal(STEPS, SOURCES)[None])
+    np.testing.assert_allclose(y, expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("opset", [compat.MIN_OPSET, compat.MAX_OPSET])
+def test_value_and_key_masks_hide_value_positions(opset: int) -> None:
+    weights = _mha_weights({"query": 6, "value": 6, "key": 6}, 1, 2, 2, True, False)
+    rng = np.random.default_rng(8)
+    feeds = {
+        "query": _random((BATCH, STEPS, 6), 1),
+        "value": _random((BATCH, SOURCES, 6), 2),
+        "value_mask": rng.random((BATCH, SOURCES)) < 0.7,
+        "key_mask": (rng.random((BATCH, SOURCES)) < 0.8).astype(np.float32),
+        "attention_mask": rng.random((BATCH, STEPS, SOURCES)) < 0.8,
+    }
+    inputs = {
+        role: ([None, *array.shape[1:]], str(array.dtype))
+        for role, array in feeds.items()
+    }
+    config = _mha_config(list(feeds), causal=True)
+    data = _layer_graph("MultiHeadAttention", config, inputs, [None, STEPS, 6], weights)
+
+    y = _run(data, opset, feeds)
+
+    mask = (
+        feeds["value_mask"][:, None]
+        & (feeds["key_mask"][:, None] != 0)
+        & feeds["attention_mask"]
+        & _causal(STEPS, SOURCES)[None]
+    )
+    expected = _keras_mha(feeds, weights, 2, mask)
+    np.testing.assert_allclose(y, expected, rtol=RTOL, atol=ATOL)
 
 
 def _keras_scores(
@@ -250,6 +281,7 @@ def _keras_scores(
 
 
 @pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize("masks", [(), ("query_mask", "value_mask"), ("value_mask",)])
 @pytest.mark.parametrize(
     ("kind", "score_mode", "use_scale", "with_key", "causal"),
     [
@@ -268,15 +300,25 @@ def test_attention_layers_match_keras(
     use_scale: bool,
     with_key: bool,
     causal: bool,
+    masks: tuple[str, ...],
     opset: int,
 ) -> None:
     dim = 3
+    rng = np.random.default_rng(44)
     feeds = {
         "query": _random((BATCH, STEPS, dim), 40),
         "value": _random((BATCH, SOURCES, dim), 41),
     }
     if with_key:
         feeds["key"] = _random((BATCH, SOURCES, dim), 42)
+    if "query_mask" in masks:
+        feeds["query_mask"] = rng.random((BATCH, STEPS)) < 0.7
+    if "value_mask" in masks:
+        # Keras requires a kept position in every row; the first one serves the
+        # causal mask too.
+        value_mask = rng.random((BATCH, SOURCES)) < 0.7
+        value_mask[:, 0] = True
+        feeds["value_mask"] = value_mask.astype(np.float32)
     weights: dict[str, np.ndarray] = {}
     if use_scale:
         shape = (dim,) if kind == "AdditiveAttention" else ()
@@ -290,14 +332,20 @@ def test_attention_layers_match_keras(
     }
     if kind == "Attention":
         config["score_mode"] = score_mode
-    inputs = {role: ([None, *a.shape[1:]], "float32") for role, a in feeds.items()}
+    inputs = {role: ([None, *a.shape[1:]], str(a.dtype)) for role, a in feeds.items()}
     data = _layer_graph(kind, config, inputs, [None, STEPS, dim], weights)
 
     y = _run(data, opset, feeds)
 
     key = feeds.get("key", feeds["value"])
     scores = _keras_scores(kind, feeds["query"], key, weights, score_mode or "")
+    keep = np.ones(scores.shape, bool)
     if causal:
-        scores = np.where(_causal(STEPS, SOURCES), scores, scores - 1e9)
+        keep = keep & _causal(STEPS, SOURCES)
+    if "value_mask" in feeds:
+        keep = keep & (feeds["value_mask"][:, None] != 0)
+    scores = np.where(keep, scores, scores - 1e9)
     expected = _softmax(scores) @ feeds["value"].astype(np.float64)
+    if "query_mask" in feeds:
+        expected = np.where(feeds["query_mask"][..., None], expected, 0.0)
     np.testing.assert_allclose(y, expected, rtol=RTOL, atol=ATOL)

@@ -100,10 +100,21 @@ def test_non_default_attention_axes_are_refused() -> None:
         describe_model(keras.Model(query, output), "axes.keras")
 
 
-def test_explicit_attention_masks_are_refused() -> None:
+def test_attention_masks_become_query_and_value_masks() -> None:
     query = keras.Input((4, 6), name="q")
-    mask = keras.Input((4,), dtype="bool", name="m")
-    output = keras.layers.Attention(name="att")([query, query], mask=[mask, mask])
+    query_mask = keras.Input((4,), dtype="bool", name="qm")
+    value_mask = keras.Input((4,), dtype="bool", name="vm")
+    output = keras.layers.Attention(name="att")(
+        [query, query], mask=[query_mask, value_mask]
+    )
+    model = keras.Model([query, query_mask, value_mask], output)
 
-    with pytest.raises(AirlockError, match=r"layer 'att' \(Attention\): mask/0="):
-        describe_model(keras.Model([query, mask], output), "mask.keras")
+    (record,) = describe_model(model, "mask.keras").layers
+
+    assert record["inputs"] == ["q", "q", "qm", "vm"]
+    assert record["config"]["inputs"] == [
+        "query",
+        "value",
+        "query_mask",
+        "value_mask",
+    ]

@@ -64,6 +64,32 @@ def mha_variants() -> Any:
     )
 
 
+def mha_masks_and_dynamic_lengths() -> Any:
+    """Sequences of unknown length: a causal mask built from the input shapes, and
+    value and key masks (boolean and float) as model inputs."""
+    import keras
+
+    layers = keras.layers
+    query = keras.Input((None, 6), name="query")
+    value = keras.Input((None, 4), name="value")
+    value_mask = keras.Input((None,), dtype="bool", name="value_mask")
+    key_mask = keras.Input((None,), name="key_mask")
+    causal = layers.MultiHeadAttention(2, 3, name="causal_dynamic", **_BIAS)(
+        query, query, use_causal_mask=True
+    )
+    masked = layers.MultiHeadAttention(2, 3, name="value_and_key_masks", **_BIAS)(
+        query, value, value_mask=value_mask, key_mask=key_mask
+    )
+    luong = layers.Attention(name="attention_causal_dynamic")(
+        [query, query], use_causal_mask=True
+    )
+    return keras.Model(
+        [query, value, value_mask, key_mask],
+        [causal, masked, luong],
+        name="mha_masks_and_dynamic_lengths",
+    )
+
+
 def transformer_encoder() -> Any:
     """An encoder block without residual connections: MultiHeadAttention,
     LayerNormalization, a two-layer feed-forward network, LayerNormalization."""
@@ -82,14 +108,18 @@ def transformer_encoder() -> Any:
 
 
 def attention_layers() -> Any:
-    """Attention with dot and concat scores, with and without a scale, with a key
-    and a causal mask; AdditiveAttention with and without a scale."""
+    """Attention with dot and concat scores, with and without a scale, with a key,
+    a causal mask and query and value masks; AdditiveAttention with and without a
+    scale, with masks."""
     import keras
 
     layers = keras.layers
     query = keras.Input((4, 6), name="query")
     value = keras.Input((5, 6), name="value")
     key = keras.Input((5, 6), name="key")
+    query_mask = keras.Input((4,), dtype="bool", name="query_mask")
+    value_mask = keras.Input((5,), dtype="bool", name="value_mask")
+    masks = [query_mask, value_mask]
     outputs = [
         layers.Attention(name="dot")([query, value]),
         layers.Attention(use_scale=True, name="dot_scaled")([query, value, key]),
@@ -105,8 +135,15 @@ def attention_layers() -> Any:
         layers.AdditiveAttention(name="additive_causal")(
             [query, value], use_causal_mask=True
         ),
+        layers.Attention(name="dot_masked")([query, value], mask=masks),
+        layers.Attention(score_mode="concat", name="concat_masked")(
+            [query, value, key], mask=masks
+        ),
+        layers.AdditiveAttention(name="additive_masked")([query, value], mask=masks),
     ]
-    model = keras.Model([query, value, key], outputs, name="attention_layers")
+    model = keras.Model(
+        [query, value, key, query_mask, value_mask], outputs, name="attention_layers"
+    )
     for name, scale in (("dot_scaled", 0.7), ("concat_scaled", 1.3)):
         model.get_layer(name).scale.assign(scale)
     for name, weight in (("concat", 0.6), ("concat_scaled", -0.8)):
@@ -118,6 +155,7 @@ MODELS: dict[str, Callable[[], Any]] = {
     "mha_self_attention": mha_self_attention,
     "mha_cross_attention": mha_cross_attention,
     "mha_variants": mha_variants,
+    "mha_masks_and_dynamic_lengths": mha_masks_and_dynamic_lengths,
     "transformer_encoder": transformer_encoder,
     "attention_layers": attention_layers,
 }

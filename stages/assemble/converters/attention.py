@@ -1,8 +1,8 @@
 """Attention layers, decomposed into MatMul, Softmax and element-wise nodes.
 
 The normalized config names the role of each input under ``inputs`` (``query``,
-``value``, ``key``, ``attention_mask``); ``key`` defaults to ``value``. A causal mask
-needs the query and value lengths to be known when the model is saved.
+``value``, ``key`` and masks); ``key`` defaults to ``value``. A mask input keeps the
+positions where it is non-zero (or true), as Keras casts it to bool.
 """
 
 from __future__ import annotations
@@ -28,17 +28,45 @@ def _by_role(layer: Layer, inputs: Sequence[Tensor]) -> dict[str, Tensor]:
     return tensors
 
 
-def _causal(layer: Layer, query: Tensor, value: Tensor, rank: int) -> np.ndarray:
-    """Keras's causal mask, ``query position >= value position``, shaped to
-    broadcast against scores of ``rank`` whose last two axes are ``(Tq, Tv)``."""
+def _causal(builder: GraphBuilder, query: Tensor, value: Tensor) -> str:
+    """Keras's causal mask ``(Tq, Tv)``: query position >= value position.
+
+    A constant when both lengths are known, otherwise built from the input shapes.
+    It broadcasts against scores whose last two axes are ``(Tq, Tv)``.
+    """
     steps, sources = query.shape[-2], value.shape[-2]
-    if steps is None or sources is None:
-        raise AirlockError(
-            f"layer {layer.name!r}: use_causal_mask=True needs fixed query and value "
-            f"lengths; received {steps} and {sources}"
-        )
-    mask = np.arange(steps)[:, None] >= np.arange(sources)[None, :]
-    return mask.reshape((1,) * (rank - 2) + mask.shape)
+    if steps is not None and sources is not None:
+        mask = np.arange(steps)[:, None] >= np.arange(sources)[None, :]
+        return builder.initializer(mask, "causal_mask")
+
+    def positions(tensor: Tensor) -> str:
+        shape = builder.op1("Shape", [tensor.name])
+        index = builder.initializer(np.array(tensor.rank - 2, np.int64), "length")
+        length = builder.op1("Gather", [shape, index])
+        start = builder.initializer(np.array(0, np.int64), "start")
+        step = builder.initializer(np.array(1, np.int64), "step")
+        return builder.op1("Range", [start, length, step])
+
+    rows = builder.op1("Unsqueeze", [positions(query), builder.int64s([1], "axes")])
+    return builder.op1("GreaterOrEqual", [rows, positions(value)])
+
+
+def _boolean(builder: GraphBuilder, mask: Tensor) -> str:
+    """A mask input as bool: non-zero is true."""
+    if mask.dtype == "bool":
+        return mask.name
+    zero = builder.scalar(0, mask.dtype, "zero")
+    return builder.op1("Not", [builder.op1("Equal", [mask.name, zero])])
+
+
+def _all(builder: GraphBuilder, masks: Sequence[str]) -> str | None:
+    """The logical and of ``masks`` (broadcast), or None for none."""
+    if not masks:
+        return None
+    combined = masks[0]
+    for mask in masks[1:]:
+        combined = builder.op1("And", [combined, mask])
+    return combined
 
 
 def _heads(
@@ -73,7 +101,9 @@ def convert_multi_head_attention(
 ) -> list[Tensor]:
     """Keras ``MultiHeadAttention`` on rank-3 inputs with the default attention axis;
     config keys ``inputs`` (roles: ``query``, ``value``, ``key``,
-    ``attention_mask``), ``num_heads``, ``key_dim``, ``use_bias``, ``use_gate``,
+    ``attention_mask``, ``value_mask``, ``key_mask``, and ``query_mask``, which
+    Keras ignores in favour of the query's own Keras mask, and so does the
+    converter), ``num_heads``, ``key_dim``, ``use_bias``, ``use_gate``,
     ``output_shape``, ``use_causal_mask``; weights ``query/kernel``, ``key/kernel``,
     ``value/kernel``, ``attention_output/kernel`` (and ``gate/kernel``), each with
     its ``bias`` when ``use_bias``.
@@ -141,9 +171,18 @@ def convert_multi_head_attention(
 def _attention_mask(
     layer: Layer, builder: GraphBuilder, tensors: Mapping[str, Tensor]
 ) -> str | None:
-    """The boolean ``(B or 1, 1, T, S)`` mask of a MultiHeadAttention, or None:
-    the ``attention_mask`` input (non-zero is kept), and the causal mask."""
+    """The boolean mask of a MultiHeadAttention's logits ``(B, N, T, S)``, or None.
+
+    As Keras's ``_compute_attention_mask``: ``value_mask`` and ``key_mask``
+    ``(B, S)`` become ``(B, 1, S)``, the ``attention_mask`` is ``(B, T, S)``, the
+    causal mask ``(T, S)``; all are and-ed, and a heads axis is inserted.
+    """
     masks = []
+    for role in ("value_mask", "key_mask"):
+        if role in tensors:
+            expanded = builder.int64s([1], "axes")
+            boolean = _boolean(builder, tensors[role])
+            masks.append(builder.op1("Unsqueeze", [boolean, expanded]))
     given = tensors.get("attention_mask")
     if given is not None:
         if given.rank != 3:
@@ -151,36 +190,44 @@ def _attention_mask(
                 f"layer {layer.name!r}: attention_mask of rank {given.rank} is not "
                 "supported; pass a (batch, query, value) mask"
             )
-        boolean = given.name
-        if given.dtype != "bool":
-            zero = builder.scalar(0, given.dtype, "zero")
-            boolean = builder.op1("Not", [builder.op1("Equal", [given.name, zero])])
-        masks.append(builder.op1("Unsqueeze", [boolean, builder.int64s([1], "axes")]))
+        masks.append(_boolean(builder, given))
     if layer.config["use_causal_mask"]:
-        causal = _causal(layer, tensors["query"], tensors["value"], 4)
-        masks.append(builder.initializer(causal, "causal_mask"))
-    if not masks:
-        return None
-    if len(masks) == 2:
-        return builder.op1("And", masks)
-    return masks[0]
+        masks.append(_causal(builder, tensors["query"], tensors["value"]))
+    combined = _all(builder, masks)
+    if combined is None or (len(masks) == 1 and layer.config["use_causal_mask"]):
+        return combined  # the causal (T, S) mask alone broadcasts as it is
+    return builder.op1("Unsqueeze", [combined, builder.int64s([1], "heads_axis")])
 
 
 def _apply_scores(
     layer: Layer, builder: GraphBuilder, scores: str, tensors: Mapping[str, Tensor]
 ) -> list[Tensor]:
-    """``softmax(scores) @ value`` as Keras's ``Attention._apply_scores``, with the
-    causal mask subtracting 1e9 from the masked scores."""
+    """``softmax(scores) @ value`` as Keras's ``Attention._apply_scores``: scores
+    where the value mask (``(B, Tv)``, as ``(B, 1, Tv)``) or the causal mask is
+    false lose 1e9, and output rows where the query mask is false are zero."""
     query, value = tensors["query"], tensors["value"]
+    masks = []
+    if "value_mask" in tensors:
+        boolean = _boolean(builder, tensors["value_mask"])
+        axis = builder.int64s([tensors["value_mask"].rank - 1], "axes")
+        masks.append(builder.op1("Unsqueeze", [boolean, axis]))
     if layer.config["use_causal_mask"]:
-        mask = builder.initializer(
-            _causal(layer, query, value, query.rank), "causal_mask"
-        )
+        masks.append(_causal(builder, query, value))
+    mask = _all(builder, masks)
+    if mask is not None:
         shift = builder.scalar(MASKED_SCORE_SHIFT, query.dtype, "shift")
         shifted = builder.op1("Sub", [scores, shift])
         scores = builder.op1("Where", [mask, scores, shifted])
+
     weights = builder.op1("Softmax", [scores], axis=query.rank - 1)
-    return [layer.output(builder.op1("MatMul", [weights, value.name]))]
+    output = builder.op1("MatMul", [weights, value.name])
+    if "query_mask" in tensors:
+        boolean = _boolean(builder, tensors["query_mask"])
+        axis = builder.int64s([tensors["query_mask"].rank], "axes")
+        keep = builder.op1("Unsqueeze", [boolean, axis])
+        zero = builder.scalar(0.0, query.dtype, "zero")
+        output = builder.op1("Where", [keep, output, zero])
+    return [layer.output(output)]
 
 
 def _pairwise_sum(builder: GraphBuilder, query: Tensor, key: Tensor) -> str:
@@ -199,8 +246,9 @@ def convert_attention(
     builder: GraphBuilder,
 ) -> list[Tensor]:
     """Keras ``Attention`` (Luong); config keys ``inputs`` (roles ``query``,
-    ``value``, ``key``), ``score_mode`` (``dot`` or ``concat``), ``use_scale``,
-    ``use_causal_mask``; weights ``scale`` and ``concat_score_weight``.
+    ``value``, ``key``, ``query_mask``, ``value_mask``), ``score_mode`` (``dot``
+    or ``concat``), ``use_scale``, ``use_causal_mask``; weights ``scale`` and
+    ``concat_score_weight``.
 
     ``dot``: ``scores = query @ key^T`` (times ``scale``). ``concat``:
     ``scores = concat_score_weight * sum(tanh(scale * (query + key)), -1)`` over
@@ -236,8 +284,8 @@ def convert_additive_attention(
     builder: GraphBuilder,
 ) -> list[Tensor]:
     """Keras ``AdditiveAttention`` (Bahdanau); config keys ``inputs`` (roles
-    ``query``, ``value``, ``key``), ``use_scale``, ``use_causal_mask``; weight
-    ``scale`` (one per feature).
+    ``query``, ``value``, ``key``, ``query_mask``, ``value_mask``), ``use_scale``,
+    ``use_causal_mask``; weight ``scale`` (one per feature).
 
     ``scores = sum(scale * tanh(query + key), -1)`` over every query/key pair.
     """

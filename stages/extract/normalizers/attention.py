@@ -1,8 +1,8 @@
 """Normalizers: Attention layers.
 
 Their inputs play different roles, so the normalized config names the role of each
-input tensor under ``inputs`` (``query``, ``value``, ``key``, ``attention_mask``),
-in the order of the layer record's inputs.
+input tensor under ``inputs`` (``query``, ``value``, ``key``, ``attention_mask``,
+``query_mask`` ...), in the order of the layer record's inputs.
 """
 
 from __future__ import annotations
@@ -17,9 +17,19 @@ from stages.extract.normalizers.base import (
     require,
 )
 
-_MHA_ROLES = frozenset({"query", "value", "key", "attention_mask"})
-#: ``Attention([query, value, key])``: the position in the list is the role.
-_LIST_ROLES = {"inputs/0": "query", "inputs/1": "value", "inputs/2": "key"}
+_MHA_ROLES = frozenset(
+    {"query", "value", "key", "attention_mask", "query_mask", "value_mask", "key_mask"}
+)
+#: ``Attention([query, value, key], mask=[query_mask, value_mask])``: the position
+#: in each list is the role. Keras ignores a third mask; so does the converter.
+_LIST_ROLES = {
+    "inputs/0": "query",
+    "inputs/1": "value",
+    "inputs/2": "key",
+    "mask/0": "query_mask",
+    "mask/1": "value_mask",
+    "mask/2": "key_mask",
+}
 
 
 def _call_options(call: Call) -> dict[str, Any]:
@@ -40,8 +50,7 @@ def _roles(call: Call, known: Any, rename: dict[str, str] | None = None) -> list
             raise UnsupportedConfigError(
                 role,
                 "a tensor",
-                f"the call is converted with {', '.join(sorted(known))} as inputs, "
-                "not with masks passed to it",
+                f"the call is converted with {', '.join(sorted(known))} as inputs",
             )
     if "query" not in roles or "value" not in roles:
         raise UnsupportedConfigError(
