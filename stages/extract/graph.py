@@ -122,9 +122,9 @@ def _layer_record(
     layer: Any, entry: dict[str, Any], node_index: int, node: dict[str, Any]
 ) -> dict[str, Any]:
     kind = entry["class_name"]
-    call = _call(layer, node)
     inputs = [_tensor_name(*history) for history in _node_histories(node)]
     keras_node = layer._inbound_nodes[node_index]
+    call = _call(layer, node, keras_node)
     outputs = [
         _tensor_name(layer.name, node_index, index)
         for index in range(len(keras_node.output_tensors))
@@ -171,12 +171,15 @@ def _role(layer: Any, weight: Any) -> str:
     return path.split("/")[-1]
 
 
-def _call(layer: Any, node: dict[str, Any]) -> Call:
-    """The roles of the tensors one saved call reads, and its other arguments.
+def _call(layer: Any, node: dict[str, Any], keras_node: Any) -> Call:
+    """The roles of the tensors one saved call reads, its other arguments, and
+    whether an input carries a Keras mask.
 
     Positional arguments are named after the parameters of the layer's ``call``;
     a tensor inside a list gets its index (``inputs/1``). Roles come in the order
-    in which :func:`_node_histories` collects the tensors.
+    in which :func:`_node_histories` collects the tensors. A Keras mask (from
+    ``Embedding(mask_zero=True)``, ``Masking`` ...) is not saved with the call:
+    Keras passes it to the layer's ``mask`` arguments as it runs.
     """
     try:
         parameters = [
@@ -200,7 +203,11 @@ def _call(layer: Any, node: dict[str, Any]) -> Call:
             roles.extend(found)
         else:
             arguments[name] = value
-    return Call(inputs=tuple(roles), arguments=arguments)
+    masked = any(
+        getattr(tensor, "_keras_mask", None) is not None
+        for tensor in keras_node.input_tensors
+    )
+    return Call(inputs=tuple(roles), arguments=arguments, masked=masked)
 
 
 def _tensor_roles(value: Any, role: str) -> list[str]:

@@ -118,3 +118,14 @@ def test_attention_masks_become_query_and_value_masks() -> None:
         "query_mask",
         "value_mask",
     ]
+
+
+def test_propagated_keras_masks_are_refused() -> None:
+    tokens = keras.Input((5,), dtype="int32", name="tokens")
+    embedded = keras.layers.Embedding(10, 8, mask_zero=True, name="embedding")(tokens)
+    output = keras.layers.MultiHeadAttention(2, 3, name="mha")(embedded, embedded)
+
+    with pytest.raises(
+        AirlockError, match=r"layer 'mha' \(MultiHeadAttention\): mask='a Keras mask"
+    ):
+        describe_model(keras.Model(tokens, output), "masked.keras")

@@ -34,6 +34,13 @@ _LIST_ROLES = {
 
 def _call_options(call: Call) -> dict[str, Any]:
     """The call arguments every attention layer shares."""
+    if call.masked:
+        raise UnsupportedConfigError(
+            "mask",
+            "a Keras mask of an input",
+            "masks that Keras propagates from Embedding(mask_zero=True) or Masking "
+            "are not converted; pass the mask to the call as a model input instead",
+        )
     if call.arguments.get("return_attention_scores"):
         raise UnsupportedConfigError(
             "return_attention_scores",

@@ -86,10 +86,12 @@ _CALL_NORMALIZERS: dict[str, Callable[[Config, Call], dict[str, Any]]] = {}
 class Call:
     """One saved call of a layer: the role of each tensor it reads, in the order of
     the record's inputs (a parameter name of the layer's ``call``, with ``/<index>``
-    inside a list), and its arguments that are not tensors."""
+    inside a list), its arguments that are not tensors, and whether an input
+    carries a Keras mask that Keras passes to the layer implicitly."""
 
     inputs: tuple[str, ...] = ()
     arguments: Mapping[str, Any] = field(default_factory=dict)
+    masked: bool = False
 
 
 class UnsupportedConfigError(ValueError):
