@@ -4,17 +4,27 @@ The wiring comes from the functional config Keras itself saves (a Sequential mod
 read through the functional graph Keras builds for it), shapes and dtypes from the
 symbolic tensors of each layer call, weights from the layer objects. A layer called
 more than once becomes one record per call; the records share weight members.
+
+Each call also tells its layer's normalizer which argument every input tensor is
+(``query``, ``value``, ``inputs/0`` ...) and which other arguments it was given, so
+layers whose inputs play different roles, such as attention, can record them.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from stages.console import AirlockError
-from stages.extract.normalizers import UnsupportedConfigError, check_call, normalize
+from stages.extract.normalizers import (
+    Call,
+    UnsupportedConfigError,
+    check_call,
+    normalize,
+)
 from stages.interchange import weight_member
 
 __all__ = ["Graph", "describe_model"]
@@ -241,21 +251,8 @@ def _layer_record(
     kind = entry["class_name"]
     inputs = [_tensor_name(*history) for history in _node_histories(node)]
     keras_node = layer._inbound_nodes[node_index]
-    check_call(
-        kind,
-        {
-            "masked": any(
-                getattr(t, "_keras_mask", None) is not None
-                for t in keras_node.input_tensors
-            ),
-            "positional": [_tensor_count(v) for v in node.get("args", [])],
-            "arguments": {
-                key: _tensor_count(value)
-                for key, value in sorted(node.get("kwargs", {}).items())
-                if value is not None
-            },
-        },
-    )
+    call = _call(layer, node, keras_node)
+    check_call(kind, call)
     outputs = [
         _tensor_name(layer.name, node_index, index)
         for index in range(len(keras_node.output_tensors))
@@ -264,7 +261,7 @@ def _layer_record(
     return {
         "name": record_name,
         "kind": kind,
-        "config": normalize(kind, entry["config"]),
+        "config": normalize(kind, entry["config"], call),
         "inputs": inputs,
         "outputs": outputs,
         "output_shapes": [list(t.shape) for t in keras_node.output_tensors],
@@ -314,6 +311,65 @@ def _relative_path(layer_name: str, weight: Any) -> str:
     return "/".join(parts)
 
 
+def _call(layer: Any, node: dict[str, Any], keras_node: Any) -> Call:
+    """The roles of the tensors one saved call reads, its other arguments, and
+    whether an input carries a Keras mask.
+
+    Positional arguments are named after the parameters of the layer's ``call``;
+    a tensor inside a list gets its index (``inputs/1``). Roles come in the order
+    in which :func:`_node_histories` collects the tensors. A Keras mask (from
+    ``Embedding(mask_zero=True)``, ``Masking`` ...) is not saved with the call:
+    Keras passes it to the layer's ``mask`` arguments as it runs.
+    """
+    try:
+        parameters = [
+            p.name
+            for p in inspect.signature(layer.call).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        parameters = []
+    named = [
+        (parameters[i] if i < len(parameters) else f"args/{i}", value)
+        for i, value in enumerate(node.get("args", []))
+    ]
+    named += list(node.get("kwargs", {}).items())
+
+    roles: list[str] = []
+    arguments: dict[str, Any] = {}
+    for name, value in named:
+        found = _tensor_roles(value, name)
+        if found:
+            roles.extend(found)
+        else:
+            arguments[name] = value
+    masked = any(
+        getattr(tensor, "_keras_mask", None) is not None
+        for tensor in keras_node.input_tensors
+    )
+    return Call(inputs=tuple(roles), arguments=arguments, masked=masked)
+
+
+def _tensor_roles(value: Any, role: str) -> list[str]:
+    """The role of every Keras tensor in ``value``, in :func:`_node_histories`
+    order: ``role`` itself, ``role/<index>`` in lists, ``role/<key>`` in dicts."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [role]
+        return [
+            r
+            for key, item in value.items()
+            for r in _tensor_roles(item, f"{role}/{key}")
+        ]
+    if isinstance(value, list | tuple):
+        return [
+            r
+            for index, item in enumerate(value)
+            for r in _tensor_roles(item, f"{role}/{index}")
+        ]
+    return []
+
+
 def _tensor_name(layer: str, node_index: int, tensor_index: int) -> str:
     if node_index == 0 and tensor_index == 0:
         return layer
@@ -339,11 +395,6 @@ def _node_histories(node: dict[str, Any]) -> list[tuple[str, int, int]]:
     visit(node.get("args", []))
     visit(node.get("kwargs", {}))
     return found
-
-
-def _tensor_count(value: Any) -> int:
-    """How many Keras tensors a call argument holds."""
-    return len(_node_histories({"args": [value]}))
 
 
 def _histories(value: Any) -> list[tuple[str, int, int]]:

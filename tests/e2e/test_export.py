@@ -91,6 +91,9 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
         "Cropping1D",
         "Cropping2D",
         "Cropping3D",
+        "AdditiveAttention",
+        "Attention",
+        "BatchNormalization",
         "Dense",
         "Dot",
         "Dropout",
@@ -103,6 +106,9 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
         "Maximum",
         "Minimum",
         "Multiply",
+        "GroupNormalization",
+        "LayerNormalization",
+        "MultiHeadAttention",
         "PReLU",
         "Permute",
         "ReLU",
@@ -117,6 +123,7 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
         "ZeroPadding1D",
         "ZeroPadding2D",
         "ZeroPadding3D",
+        "UnitNormalization",
     }
 
 

@@ -3,6 +3,7 @@ outputs per call, and the calls that are refused (masks, initial states)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import keras
@@ -10,7 +11,12 @@ import pytest
 
 from stages.console import AirlockError
 from stages.extract.graph import describe_model
-from stages.extract.normalizers import UnsupportedConfigError, check_call, normalize
+from stages.extract.normalizers import (
+    Call,
+    UnsupportedConfigError,
+    check_call,
+    normalize,
+)
 
 
 def _saved(layer: keras.layers.Layer) -> dict[str, Any]:
@@ -140,7 +146,10 @@ def test_a_masked_input_is_refused_naming_the_layer() -> None:
 
     message = str(error.value)
     assert "layer 'lstm' (LSTM): mask='present' is not supported" in message
-    assert "operation 'not_equal' (NotEqual): a Keras operation outside" in message
+    assert re.search(
+        r"operation 'not_equal(_\d+)?' \(NotEqual\): a Keras operation outside",
+        message,
+    )
 
 
 def test_initial_states_follow_the_sequence_among_the_inputs() -> None:
@@ -157,10 +166,10 @@ def test_initial_states_follow_the_sequence_among_the_inputs() -> None:
 
 
 def test_a_constant_initial_state_is_refused_naming_the_layer() -> None:
-    saved = {"masked": False, "positional": [1], "arguments": {"initial_state": 0}}
+    call = Call(inputs=("sequences",), arguments={"initial_state": [0.0]})
 
     with pytest.raises(UnsupportedConfigError, match=r"^initial_state='a constant'"):
-        check_call("GRU", saved)
+        check_call("GRU", call)
 
 
 def test_a_backward_layer_with_other_units_is_refused() -> None:

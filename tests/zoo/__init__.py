@@ -12,12 +12,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo import convolution, core, merge, recurrent, structural, wiring
+from zoo import (
+    attention,
+    convolution,
+    core,
+    merge,
+    normalization,
+    recurrent,
+    structural,
+    wiring,
+)
 
 __all__ = ["SEED", "ZOO", "build_zoo"]
 
 SEED = 3
-FAMILIES = (convolution, core, merge, recurrent, structural, wiring)
+FAMILIES = (
+    attention,
+    convolution,
+    core,
+    merge,
+    normalization,
+    recurrent,
+    structural,
+    wiring,
+)
 
 ZOO: dict[str, Callable[[], Any]] = {}
 for family in FAMILIES:

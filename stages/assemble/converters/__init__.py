@@ -5,10 +5,12 @@ Importing this package registers them all; this list is the supported set.
 
 from stages.assemble.converters import (
     activations,
+    attention,
     conv,
     core,
     dense,
     merge,
+    normalization,
     pooling,
     recurrent,
     regularization,
@@ -19,10 +21,12 @@ from stages.assemble.converters import (
 
 __all__ = [
     "activations",
+    "attention",
     "conv",
     "core",
     "dense",
     "merge",
+    "normalization",
     "pooling",
     "recurrent",
     "regularization",

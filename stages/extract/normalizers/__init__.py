@@ -6,9 +6,11 @@ that goes into the interchange description for a layer of a given Keras class.
 
 from stages.extract.normalizers import (
     activations,
+    attention,
     convolution,
     dense,
     merge,
+    normalization,
     pooling,
     recurrent,
     regularization,
@@ -18,6 +20,7 @@ from stages.extract.normalizers import (
 )
 from stages.extract.normalizers.base import (
     ACTIVATIONS,
+    Call,
     UnsupportedConfigError,
     check_call,
     normalize,
@@ -26,12 +29,15 @@ from stages.extract.normalizers.base import (
 
 __all__ = [
     "ACTIVATIONS",
+    "Call",
     "UnsupportedConfigError",
     "activations",
+    "attention",
     "check_call",
     "convolution",
     "dense",
     "merge",
+    "normalization",
     "normalize",
     "normalize_activation",
     "pooling",

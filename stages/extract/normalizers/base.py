@@ -6,15 +6,22 @@ the layer computes at inference time, fills defaults, renames keys that differ
 between Keras 2 and Keras 3, and raises :class:`UnsupportedConfigError` for a value that
 no converter handles. Layer kinds without a normalizer keep their saved config, so
 that assembly can name them in its list of unsupported layers.
+
+A normalizer registered with ``call=True`` also receives the :class:`Call` of the
+layer record: the role of each input tensor and the call's other arguments
+(``use_causal_mask=True`` ...), for layers whose inputs are not interchangeable or
+whose call arguments change what they compute.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "ACTIVATIONS",
+    "Call",
     "Config",
     "Normalizer",
     "UnsupportedConfigError",
@@ -28,7 +35,7 @@ __all__ = [
 
 Config = Mapping[str, Any]
 Normalizer = Callable[[Config], dict[str, Any]]
-CallChecker = Callable[[Config], None]
+CallChecker = Callable[["Call"], None]
 
 #: Activation functions by their normalized names (Keras 3 semantics).
 ACTIVATIONS = frozenset(
@@ -78,6 +85,19 @@ _TRAINING_KEYS = frozenset(
 
 _NORMALIZERS: dict[str, Normalizer] = {}
 _CALL_CHECKERS: dict[str, CallChecker] = {}
+_CALL_NORMALIZERS: dict[str, Callable[[Config, Call], dict[str, Any]]] = {}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One saved call of a layer: the role of each tensor it reads, in the order of
+    the record's inputs (a parameter name of the layer's ``call``, with ``/<index>``
+    inside a list), its arguments that are not tensors, and whether an input
+    carries a Keras mask that Keras passes to the layer implicitly."""
+
+    inputs: tuple[str, ...] = ()
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    masked: bool = False
 
 
 class UnsupportedConfigError(ValueError):
@@ -90,22 +110,20 @@ class UnsupportedConfigError(ValueError):
         super().__init__(f"{message}; {hint}" if hint else message)
 
 
-def normalize(kind: str, config: Config) -> dict[str, Any]:
-    """The normalized config of a layer of Keras class ``kind``."""
+def normalize(kind: str, config: Config, call: Call | None = None) -> dict[str, Any]:
+    """The normalized config of a layer of Keras class ``kind`` for one ``call``."""
+    with_call = _CALL_NORMALIZERS.get(kind)
+    if with_call is not None:
+        return with_call(config, call or Call())
     normalizer = _NORMALIZERS.get(kind)
     if normalizer is None:
         return {k: v for k, v in sorted(config.items()) if k not in _TRAINING_KEYS}
     return normalizer(config)
 
 
-def check_call(kind: str, call: Config) -> None:
+def check_call(kind: str, call: Call) -> None:
     """Raise :class:`UnsupportedConfigError` if a call of a ``kind`` layer passes
-    what its converter cannot honour.
-
-    ``call`` is ``{"masked": bool, "positional": [count, ...], "arguments":
-    {keyword: count}}``: whether an input tensor carries a Keras mask, and how many
-    Keras tensors each positional argument and each keyword argument that is not
-    None holds.
+    what its converter cannot honour (a mask, a constant where a tensor is needed).
     """
     checker = _CALL_CHECKERS.get(kind)
     if checker is not None:
@@ -143,14 +161,15 @@ def normalize_activation(value: Any) -> str:
     return _ACTIVATION_ALIASES.get(value, value)
 
 
-def normalizer(*kinds: str) -> Callable[[Normalizer], Normalizer]:
-    """Register the decorated function as the normalizer of ``kinds``."""
+def normalizer(*kinds: str, call: bool = False) -> Callable[[Any], Any]:
+    """Register the decorated function as the normalizer of ``kinds``; with
+    ``call=True`` it takes ``(config, call)``."""
 
-    def register(function: Normalizer) -> Normalizer:
+    def register(function: Any) -> Any:
         for kind in kinds:
-            if kind in _NORMALIZERS:
+            if kind in _NORMALIZERS or kind in _CALL_NORMALIZERS:
                 raise RuntimeError(f"normalizer for {kind} registered twice")
-            _NORMALIZERS[kind] = function
+            (_CALL_NORMALIZERS if call else _NORMALIZERS)[kind] = function
         return function
 
     return register

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stages.extract.normalizers.base import (
+    Call,
     Config,
     UnsupportedConfigError,
     call_checker,
@@ -151,12 +152,13 @@ def _bidirectional(config: Config) -> dict[str, Any]:
 
 
 @call_checker(*RECURRENT_KINDS, "Bidirectional")
-def _check_call(call: Mapping[str, Any]) -> None:
+def _check_call(call: Call) -> None:
     """Refuse a mask (a Masking layer, an Embedding with ``mask_zero=True`` or a
     ``mask=`` argument): the converters compute every step of every sequence.
     Initial states must be Keras tensors (graph inputs or outputs of other layers),
     which then follow the sequence among the layer's inputs."""
-    if call["masked"] or "mask" in call["arguments"]:
+    roles = {role.split("/")[0] for role in call.inputs}
+    if call.masked or "mask" in roles or call.arguments.get("mask") is not None:
         raise UnsupportedConfigError(
             "mask",
             "present",
@@ -164,14 +166,11 @@ def _check_call(call: Mapping[str, Any]) -> None:
             "mask_zero=True or a mask= argument); masked time steps are not "
             "converted, remove the mask or the padding",
         )
-    if "constants" in call["arguments"]:
+    if "constants" in roles or call.arguments.get("constants") is not None:
         raise UnsupportedConfigError(
             "constants", "given", "call the layer on its input sequence alone"
         )
-    states = call["positional"][1:]
-    if "initial_state" in call["arguments"]:
-        states.append(call["arguments"]["initial_state"])
-    if states and 0 in states:
+    if call.arguments.get("initial_state") is not None:
         raise UnsupportedConfigError(
             "initial_state",
             "a constant",
