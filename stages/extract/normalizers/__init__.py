@@ -4,7 +4,14 @@ Importing this package registers every family; :func:`normalize` gives the confi
 that goes into the interchange description for a layer of a given Keras class.
 """
 
-from stages.extract.normalizers import activations, dense, regularization, reshape
+from stages.extract.normalizers import (
+    activations,
+    dense,
+    embedding,
+    preprocessing,
+    regularization,
+    reshape,
+)
 from stages.extract.normalizers.base import (
     ACTIVATIONS,
     UnsupportedConfigError,
@@ -17,8 +24,10 @@ __all__ = [
     "UnsupportedConfigError",
     "activations",
     "dense",
+    "embedding",
     "normalize",
     "normalize_activation",
+    "preprocessing",
     "regularization",
     "reshape",
 ]
