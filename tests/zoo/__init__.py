@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo import core
+from zoo import core, embedding, preprocessing
 
 __all__ = ["SEED", "ZOO", "build_zoo"]
 
 SEED = 3
-FAMILIES = (core,)
+FAMILIES = (core, embedding, preprocessing)
 
 ZOO: dict[str, Callable[[], Any]] = {}
 for family in FAMILIES:

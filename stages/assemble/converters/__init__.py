@@ -7,8 +7,18 @@ from stages.assemble.converters import (
     activations,
     core,
     dense,
+    embedding,
+    preprocessing,
     regularization,
     reshape,
 )
 
-__all__ = ["activations", "core", "dense", "regularization", "reshape"]
+__all__ = [
+    "activations",
+    "core",
+    "dense",
+    "embedding",
+    "preprocessing",
+    "regularization",
+    "reshape",
+]

@@ -22,7 +22,10 @@ INTERPOLATIONS = ("bilinear", "nearest")
 
 def _numbers(key: str, value: Any) -> Any:
     """A float, or a nested list of floats, from a serialized number or array."""
-    if isinstance(value, dict) and value.get("class_name") in ("__numpy__", "__tuple__"):
+    if isinstance(value, dict) and value.get("class_name") in (
+        "__numpy__",
+        "__tuple__",
+    ):
         value = value.get("config", {}).get("value")
     if isinstance(value, bool) or value is None:
         raise UnsupportedConfigError(key, value, "expected a number or a list of them")

@@ -1,0 +1,315 @@
+"""Preprocessing layers that live inside a model: Rescaling, Normalization,
+CenterCrop and Resizing.
+
+Keras casts their input to the layer's compute dtype first (an image model may
+take uint8 pixels); the converters do the same with a Cast. Constants are built
+in Keras order with numpy's broadcasting rules, then laid out like the input, so
+the layers keep whatever layout their input has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from onnx import helper
+
+from stages.assemble.builder import GraphBuilder, Tensor
+from stages.assemble.registry import Layer, converter
+from stages.console import AirlockError
+
+__all__ = ["KERAS_EPSILON"]
+
+#: ``keras.backend.epsilon()``, the floor of Normalization's standard deviation.
+KERAS_EPSILON = 1e-7
+
+
+def _cast(builder: GraphBuilder, x: Tensor, dtype: str) -> Tensor:
+    """``x`` as ``dtype``; no node when it already is."""
+    if x.dtype == dtype:
+        return x
+    to = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    return Tensor(builder.op1("Cast", [x.name], to=to), dtype, x.shape, x.perm)
+
+
+def _laid_out(value: np.ndarray, x: Tensor, layer: Layer, key: str) -> np.ndarray:
+    """``value`` broadcast against ``x`` as numpy would (from the last axis),
+    with leading axes of size 1 added and laid out like ``x``."""
+    if value.ndim > x.rank:
+        raise AirlockError(
+            f"layer {layer.name!r}: {key} has shape {list(value.shape)}, more axes "
+            f"than the input of shape {list(x.shape)}"
+        )
+    value = value.reshape((1,) * (x.rank - value.ndim) + value.shape)
+    return value if x.perm is None else np.transpose(value, x.perm)
+
+
+@converter("Rescaling", layout="any")
+def convert_rescaling(
+    layer: Layer,
+    weights: Mapping[str, np.ndarray],
+    inputs: Sequence[Tensor],
+    builder: GraphBuilder,
+) -> list[Tensor]:
+    """Keras ``Rescaling``: ``x * scale + offset``; config keys ``scale`` and
+    ``offset``, each a number or a list (per channel: it broadcasts against the
+    last axes, as in Keras with the default channels-last image format)."""
+    dtype = layer.output_dtypes[0]
+    x = _cast(builder, inputs[0], dtype)
+    scale = np.asarray(layer.config["scale"], dtype=dtype)
+    offset = np.asarray(layer.config["offset"], dtype=dtype)
+    scale_name = builder.initializer(_laid_out(scale, x, layer, "scale"), "scale")
+    offset_name = builder.initializer(_laid_out(offset, x, layer, "offset"), "offset")
+    value = builder.op1("Mul", [x.name, scale_name])
+    return [x.like(builder.op1("Add", [value, offset_name]))]
+
+
+def _mean_and_deviation(
+    layer: Layer, weights: Mapping[str, np.ndarray], x: Tensor
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normalization's mean and ``max(sqrt(variance), epsilon)``, shaped like the
+    input with size 1 on every reduced axis, as Keras's ``build`` makes them."""
+    rank = x.rank
+    keep = sorted(axis % rank for axis in layer.config["axis"])
+    unknown = [axis for axis in keep if x.shape[axis] is None]
+    if unknown:
+        raise AirlockError(
+            f"layer {layer.name!r}: axis {layer.config['axis']} keeps axes of "
+            f"unknown size in the input shape {list(x.shape)}"
+        )
+    shape = [int(x.shape[d] or 1) if d in keep else 1 for d in range(rank)]
+    dtype = layer.output_dtypes[0]
+
+    if "mean" in weights:
+        mean = weights["mean"].reshape(shape)
+        variance = weights["variance"].reshape(shape)
+    elif layer.config["mean"] is not None:
+        mean = _expand(np.asarray(layer.config["mean"]), keep, shape)
+        variance = _expand(np.asarray(layer.config["variance"]), keep, shape)
+    else:
+        raise AirlockError(
+            f"layer {layer.name!r}: Normalization has neither adapted weights nor "
+            "mean and variance in its config; adapt it before saving the model"
+        )
+    mean = mean.astype(dtype)
+    deviation = np.maximum(
+        np.sqrt(variance.astype(dtype)), np.asarray(KERAS_EPSILON, dtype)
+    )
+    return mean, deviation
+
+
+def _expand(value: np.ndarray, keep: Sequence[int], shape: Sequence[int]) -> np.ndarray:
+    """A mean or variance from the config, placed on the kept axes from the last
+    one backwards and broadcast to ``shape`` (Keras's rule)."""
+    expanded = [1] * len(shape)
+    for offset in range(1, value.ndim + 1):
+        expanded[keep[-offset]] = value.shape[-offset]
+    return np.broadcast_to(value.reshape(expanded), shape)
+
+
+@converter("Normalization", layout="any")
+def convert_normalization(
+    layer: Layer,
+    weights: Mapping[str, np.ndarray],
+    inputs: Sequence[Tensor],
+    builder: GraphBuilder,
+) -> list[Tensor]:
+    """Keras ``Normalization``; config keys ``axis`` (kept axes, any number),
+    ``invert``, ``mean`` and ``variance`` (when given at construction), or the
+    adapted weights ``mean`` and ``variance``.
+
+    Computes ``(x - mean) / max(sqrt(variance), 1e-7)``, or with ``invert``
+    ``mean + x * max(sqrt(variance), 1e-7)``; the deviation is a constant,
+    computed in the layer's dtype as Keras computes it.
+    """
+    x = _cast(builder, inputs[0], layer.output_dtypes[0])
+    mean, deviation = _mean_and_deviation(layer, weights, x)
+    mean_name = builder.initializer(_laid_out(mean, x, layer, "mean"), "mean")
+    deviation_name = builder.initializer(
+        _laid_out(deviation, x, layer, "variance"), "deviation"
+    )
+    if layer.config["invert"]:
+        scaled = builder.op1("Mul", [x.name, deviation_name])
+        return [x.like(builder.op1("Add", [mean_name, scaled]))]
+    centered = builder.op1("Sub", [x.name, mean_name])
+    return [x.like(builder.op1("Div", [centered, deviation_name]))]
+
+
+def _image_axes(layer: Layer, x: Tensor) -> tuple[int, int]:
+    """The Keras axes of height and width of a batch of images."""
+    if x.rank != 4:
+        raise AirlockError(
+            f"layer {layer.name!r}: {layer.kind} takes a batch of images of rank 4; "
+            f"received an input of shape {list(x.shape)}"
+        )
+    return (2, 3) if layer.config["data_format"] == "channels_first" else (1, 2)
+
+
+def _static_size(
+    layer: Layer, x: Tensor, axes: tuple[int, int], why: str
+) -> tuple[int, int]:
+    height, width = (x.shape[axis] for axis in axes)
+    if height is None or width is None:
+        raise AirlockError(
+            f"layer {layer.name!r}: {why} needs a known image height and width; "
+            f"the input has shape {list(x.shape)}"
+        )
+    return height, width
+
+
+def _crop(
+    builder: GraphBuilder,
+    x: Tensor,
+    axes: tuple[int, int],
+    start: tuple[int, int],
+    size: tuple[int, int],
+) -> Tensor:
+    """``x[..., start:start + size, ...]`` on the two image axes."""
+    shape = list(x.shape)
+    for axis, length in zip(axes, size, strict=True):
+        shape[axis] = length
+    value = builder.op1(
+        "Slice",
+        [
+            x.name,
+            builder.int64s(start, "starts"),
+            builder.int64s([s + n for s, n in zip(start, size, strict=True)], "ends"),
+            builder.int64s([x.axis(axis) for axis in axes], "axes"),
+        ],
+    )
+    return Tensor(value, x.dtype, tuple(shape), x.perm)
+
+
+def _aspect_box(
+    height: int, width: int, target: tuple[int, int], grow: bool
+) -> tuple[int, int]:
+    """Keras's box of the target's aspect ratio around an image, in float32 as
+    TensorFlow computes it: the largest box inside the image (``grow=False``, for
+    cropping) or the smallest around it (``grow=True``, for padding)."""
+    box_height = int(np.float32(width * target[0]) / np.float32(target[1]))
+    box_width = int(np.float32(height * target[1]) / np.float32(target[0]))
+    if grow:
+        return max(height, box_height), max(width, box_width)
+    return max(min(height, box_height), 1), max(min(width, box_width), 1)
+
+
+def _crop_to_aspect_ratio(
+    layer: Layer, builder: GraphBuilder, x: Tensor, axes: tuple[int, int]
+) -> Tensor:
+    height, width = _static_size(layer, x, axes, "crop_to_aspect_ratio")
+    target = (layer.config["height"], layer.config["width"])
+    box = _aspect_box(height, width, target, grow=False)
+    start = (int(np.float32(height - box[0]) / 2), int(np.float32(width - box[1]) / 2))
+    return _crop(builder, x, axes, start, box)
+
+
+def _pad_to_aspect_ratio(
+    layer: Layer, builder: GraphBuilder, x: Tensor, axes: tuple[int, int]
+) -> Tensor:
+    """Keras pads the same amount on both sides of the one axis that is short."""
+    height, width = _static_size(layer, x, axes, "pad_to_aspect_ratio")
+    target = (layer.config["height"], layer.config["width"])
+    box = _aspect_box(height, width, target, grow=True)
+    margins = (
+        int(np.float32(box[0] - height) / 2),
+        int(np.float32(box[1] - width) / 2),
+    )
+    if margins == (0, 0):
+        return x
+    pads = [0] * (2 * x.rank)
+    shape = list(x.shape)
+    for axis, margin in zip(axes, margins, strict=True):
+        pads[x.axis(axis)] = pads[x.rank + x.axis(axis)] = margin
+        shape[axis] = x.shape[axis] + 2 * margin  # type: ignore[operator]
+    fill = builder.scalar(layer.config["fill_value"], x.dtype, "fill_value")
+    value = builder.op1("Pad", [x.name, builder.int64s(pads, "pads"), fill])
+    return Tensor(value, x.dtype, tuple(shape), x.perm)
+
+
+def _resize(
+    builder: GraphBuilder,
+    x: Tensor,
+    axes: tuple[int, int],
+    size: tuple[int, int],
+    interpolation: str,
+) -> str:
+    """ONNX Resize with TensorFlow's ``half_pixel_centers`` semantics.
+
+    Bilinear is ``linear`` with ``half_pixel`` coordinates (TensorFlow clamps the
+    source coordinate to the image as onnxruntime does). TensorFlow's nearest
+    neighbour reads ``floor((x + 0.5) * in / out)``, which is ``half_pixel`` with
+    ``round_prefer_ceil``. Opset 18 takes the two sizes with ``axes``; before it
+    ``sizes`` names every axis, so the others are copied from the input's shape.
+    """
+    physical = [x.axis(axis) for axis in axes]
+    attributes: dict[str, str] = {"coordinate_transformation_mode": "half_pixel"}
+    if interpolation == "nearest":
+        attributes.update(mode="nearest", nearest_mode="round_prefer_ceil")
+    else:
+        attributes["mode"] = "linear"
+
+    if builder.opset >= 18:
+        sizes = builder.int64s(size, "sizes")
+        return builder.op1(
+            "Resize", [x.name, "", "", sizes], axes=physical, **attributes
+        )
+    keep = np.ones(x.rank, dtype=np.int64)
+    target = np.zeros(x.rank, dtype=np.int64)
+    for axis, length in zip(physical, size, strict=True):
+        keep[axis], target[axis] = 0, length
+    shape = builder.op1("Shape", [x.name])
+    kept = builder.op1("Mul", [shape, builder.initializer(keep, "keep")])
+    sizes = builder.op1("Add", [kept, builder.initializer(target, "sizes")])
+    return builder.op1("Resize", [x.name, "", "", sizes], **attributes)
+
+
+@converter("Resizing", layout="any")
+def convert_resizing(
+    layer: Layer,
+    weights: Mapping[str, np.ndarray],
+    inputs: Sequence[Tensor],
+    builder: GraphBuilder,
+) -> list[Tensor]:
+    """Keras ``Resizing`` of a batch of images; config keys ``height``, ``width``,
+    ``interpolation`` (``bilinear`` or ``nearest``), ``crop_to_aspect_ratio``,
+    ``pad_to_aspect_ratio`` with ``fill_value``, and ``data_format``.
+
+    Cropping or padding to the aspect ratio needs the image's height and width in
+    the model's input shape; Keras's box arithmetic is then done here, once.
+    """
+    x = _cast(builder, inputs[0], layer.output_dtypes[0])
+    axes = _image_axes(layer, x)
+    if layer.config["crop_to_aspect_ratio"]:
+        x = _crop_to_aspect_ratio(layer, builder, x, axes)
+    elif layer.config["pad_to_aspect_ratio"]:
+        x = _pad_to_aspect_ratio(layer, builder, x, axes)
+    size = (layer.config["height"], layer.config["width"])
+    value = _resize(builder, x, axes, size, layer.config["interpolation"])
+    return [layer.output(value, perm=x.perm)]
+
+
+@converter("CenterCrop", layout="any")
+def convert_center_crop(
+    layer: Layer,
+    weights: Mapping[str, np.ndarray],
+    inputs: Sequence[Tensor],
+    builder: GraphBuilder,
+) -> list[Tensor]:
+    """Keras ``CenterCrop`` of a batch of images; config keys ``height``,
+    ``width``, ``data_format``.
+
+    An image at least as large as the target is sliced (the odd pixel goes to the
+    bottom and right). A smaller one is handled as Keras does: cropped to the
+    target's aspect ratio, then resized bilinearly.
+    """
+    x = _cast(builder, inputs[0], layer.output_dtypes[0])
+    axes = _image_axes(layer, x)
+    height, width = _static_size(layer, x, axes, "CenterCrop")
+    target = (layer.config["height"], layer.config["width"])
+    if height >= target[0] and width >= target[1]:
+        start = ((height - target[0]) // 2, (width - target[1]) // 2)
+        value = _crop(builder, x, axes, start, target).name
+    else:
+        cropped = _crop_to_aspect_ratio(layer, builder, x, axes)
+        value = _resize(builder, cropped, axes, target, "bilinear")
+    return [layer.output(value, perm=x.perm)]
