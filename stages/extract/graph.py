@@ -48,11 +48,26 @@ def describe_model(model: Any, source: str) -> Graph:
     graph = Graph()
     problems: list[str] = []
     for entry in config["layers"]:
-        layer = layers_by_name[entry["name"]]
+        layer = layers_by_name.get(entry["name"])
+        if layer is None:
+            # A Keras operation called on tensors, such as the NotEqual that
+            # computes an Embedding's mask for a layer that reads it.
+            problems.append(
+                f"operation {entry['name']!r} ({entry['class_name']}): Keras "
+                "operations outside a layer are not supported"
+            )
+            continue
         if entry["class_name"] == "InputLayer":
             graph.inputs.append(_input_spec(layer))
             continue
         for node_index, node in enumerate(entry["inbound_nodes"]):
+            if _reads_mask(layer, node_index):
+                problems.append(
+                    f"layer {layer.name!r} ({entry['class_name']}) reads a Keras "
+                    "mask (from Embedding(mask_zero=True) or Masking); the "
+                    "exported graph carries no masks and would compute as if "
+                    "there were none"
+                )
             try:
                 graph.layers.append(_layer_record(layer, entry, node_index, node))
             except UnsupportedConfigError as error:
@@ -137,6 +152,19 @@ def _layer_record(
             for weight in layer.weights
         },
     }
+
+
+def _reads_mask(layer: Any, node_index: int) -> bool:
+    """Whether a layer call receives a mask that changes what it computes.
+
+    Keras passes the mask attached to an input tensor to layers whose ``call``
+    takes a ``mask`` argument (pooling, recurrent, attention, Softmax ...); other
+    layers pass it on or drop it without looking at it.
+    """
+    if not getattr(layer, "_call_has_mask_arg", False):
+        return False
+    tensors = layer._inbound_nodes[node_index].input_tensors
+    return any(getattr(t, "_keras_mask", None) is not None for t in tensors)
 
 
 def _collect_weights(

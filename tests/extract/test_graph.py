@@ -140,3 +140,30 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(AirlockError, match=r"empty\.keras: Keras .* cannot load"):
         load_model(path)
+
+
+def test_a_layer_that_reads_an_embedding_mask_is_refused() -> None:
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    vectors = keras.layers.Embedding(9, 2, mask_zero=True, name="embed")(ids)
+    dense = keras.layers.Dense(3, name="dense")(vectors)
+    pooled = keras.layers.GlobalAveragePooling1D(name="pool")(dense)
+    model = keras.Model(ids, [dense, pooled])
+
+    with pytest.raises(AirlockError) as error:
+        describe_model(model, "masked.keras")
+
+    message = str(error.value)
+    assert "2 problem(s) found" in message
+    assert "layer 'pool' (GlobalAveragePooling1D) reads a Keras mask" in message
+    assert "operation 'not_equal' (NotEqual): Keras operations" in message
+
+
+def test_a_mask_that_no_layer_reads_is_accepted() -> None:
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    vectors = keras.layers.Embedding(9, 2, mask_zero=True, name="embed")(ids)
+    dense = keras.layers.Dense(3, name="dense")(vectors)
+    model = keras.Model(ids, keras.layers.Flatten(name="flat")(dense))
+
+    graph = describe_model(model, "masked.keras")
+
+    assert graph.layers[0]["config"]["mask_zero"] is True
