@@ -196,7 +196,7 @@ def _aspect_box(
 def _crop_to_aspect_ratio(
     layer: Layer, builder: GraphBuilder, x: Tensor, axes: tuple[int, int]
 ) -> Tensor:
-    height, width = _static_size(layer, x, axes, "crop_to_aspect_ratio")
+    height, width = _static_size(layer, x, axes, "crop_to_aspect_ratio=True")
     target = (layer.config["height"], layer.config["width"])
     box = _aspect_box(height, width, target, grow=False)
     start = (int(np.float32(height - box[0]) / 2), int(np.float32(width - box[1]) / 2))
@@ -207,7 +207,7 @@ def _pad_to_aspect_ratio(
     layer: Layer, builder: GraphBuilder, x: Tensor, axes: tuple[int, int]
 ) -> Tensor:
     """Keras pads the same amount on both sides of the one axis that is short."""
-    height, width = _static_size(layer, x, axes, "pad_to_aspect_ratio")
+    height, width = _static_size(layer, x, axes, "pad_to_aspect_ratio=True")
     target = (layer.config["height"], layer.config["width"])
     box = _aspect_box(height, width, target, grow=True)
     margins = (
