@@ -38,7 +38,8 @@ def _tf_resize(images: np.ndarray, size: tuple[int, int], nearest: bool) -> np.n
     """TensorFlow's resize_bilinear / resize_nearest_neighbor with half-pixel
     centers, written out for channels-last images."""
     result = images
-    for axis, out_size in ((1, size[0]), (2, size[1])):
+    # Along the width first: TensorFlow interpolates each row, then the rows.
+    for axis, out_size in ((2, size[1]), (1, size[0])):
         in_size = result.shape[axis]
         scale = np.float32(in_size) / np.float32(out_size)
         centers = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
@@ -101,6 +102,23 @@ def test_resizing_of_channels_first_images(opset: int) -> None:
     np.testing.assert_allclose(y, expected, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.parametrize("opset", [compat.MIN_OPSET, compat.MAX_OPSET])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_resizing_integer_images_rounds_as_tensorflow(
+    interpolation: str, opset: int
+) -> None:
+    pixels = RNG.integers(0, 256, size=(4, 6, 8, 3)).astype(np.uint8)
+    config = _resizing_config(height=9, width=5, interpolation=interpolation)
+    data = one_layer(
+        "Resizing", config, [None, 6, 8, 3], [None, 9, 5, 3], input_dtype="uint8"
+    )
+
+    y = run(data, opset, pixels)
+
+    resized = _tf_resize(pixels.astype(np.float32), (9, 5), interpolation == "nearest")
+    np.testing.assert_array_equal(y, np.clip(np.round(resized), 0, 255))
+
+
 def test_crop_to_aspect_ratio_takes_the_central_box() -> None:
     # 6x8 to a square: Keras crops columns 1..6, then resizes.
     config = _resizing_config(height=3, width=3, crop_to_aspect_ratio=True)
@@ -147,6 +165,41 @@ def test_center_crop_slices_the_middle(
     y = run(data, compat.DEFAULT_OPSET, IMAGES)
 
     np.testing.assert_array_equal(y, IMAGES[:, rows, columns])
+
+
+@pytest.mark.parametrize("opset", [compat.MIN_OPSET, compat.MAX_OPSET])
+@pytest.mark.parametrize("image_size", [(6, 8), (7, 9), (4, 5)], ids=str)
+def test_center_crop_of_images_of_run_time_size(
+    image_size: tuple[int, int], opset: int
+) -> None:
+    config = {"height": 4, "width": 5, "data_format": "channels_last"}
+    data = one_layer("CenterCrop", config, [None, None, None, 3], [None, 4, 5, 3])
+    images = RNG.standard_normal((2, *image_size, 3)).astype(np.float32)
+
+    y = run(data, opset, images)
+
+    top, left = (image_size[0] - 4) // 2, (image_size[1] - 5) // 2
+    np.testing.assert_array_equal(y, images[:, top : top + 4, left : left + 5])
+
+
+def test_center_crop_past_a_known_axis_of_a_run_time_image_is_refused() -> None:
+    config = {"height": 9, "width": 5, "data_format": "channels_last"}
+    data = one_layer("CenterCrop", config, [None, 6, None, 3], [None, 9, 5, 3])
+
+    with pytest.raises(AirlockError, match="smaller than the target on one axis"):
+        assemble(data, compat.DEFAULT_OPSET, {})
+
+
+@pytest.mark.parametrize("opset", RESIZE_OPSETS)
+def test_resizing_of_images_of_run_time_size(opset: int) -> None:
+    data = one_layer(
+        "Resizing", _resizing_config(), [None, None, None, 3], [None, 4, 5, 3]
+    )
+
+    y = run(data, opset, IMAGES)
+
+    expected = _tf_resize(IMAGES, (4, 5), False)
+    np.testing.assert_allclose(y, expected, rtol=RTOL, atol=ATOL)
 
 
 @pytest.mark.parametrize("opset", RESIZE_OPSETS)

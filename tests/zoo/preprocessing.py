@@ -91,9 +91,44 @@ def resizing_variants() -> Any:
     return keras.Model([image, planes], outputs, name="resizing_variants")
 
 
+def dynamic_images() -> Any:
+    """Images whose height and width are known only at run time (the reference
+    samples are 5x5): centre crops with even and odd margins, and resizing."""
+    import keras
+
+    layers = keras.layers
+    image = keras.Input((None, None, 3), name="image")
+    outputs = [
+        layers.CenterCrop(4, 5)(image),
+        layers.CenterCrop(2, 3)(image),
+        layers.Resizing(4, 7)(image),
+        layers.Resizing(3, 8, interpolation="nearest")(image),
+    ]
+    return keras.Model(image, outputs, name="dynamic_images")
+
+
+def integer_images() -> Any:
+    """uint8 pixels straight into Resizing (which TensorFlow rounds back to uint8,
+    hence the Rescaling after it), CenterCrop and Normalization."""
+    import keras
+
+    layers = keras.layers
+    pixels = keras.Input((6, 7, 3), dtype="uint8", name="pixels")
+    outputs = [
+        layers.Rescaling(0.5)(layers.Resizing(4, 4, interpolation="nearest")(pixels)),
+        layers.Rescaling(0.5)(layers.Resizing(9, 5)(pixels)),
+        layers.Rescaling(0.5)(layers.Resizing(4, 3)(pixels)),
+        layers.CenterCrop(4, 5)(pixels),
+        layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 5.0, 6.0])(pixels),
+    ]
+    return keras.Model(pixels, outputs, name="integer_images")
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "image_preprocessing": image_preprocessing,
     "rescaling_variants": rescaling_variants,
     "normalization_variants": normalization_variants,
     "resizing_variants": resizing_variants,
+    "dynamic_images": dynamic_images,
+    "integer_images": integer_images,
 }

@@ -276,16 +276,111 @@ def convert_resizing(
 
     Cropping or padding to the aspect ratio needs the image's height and width in
     the model's input shape; Keras's box arithmetic is then done here, once.
+
+    Integer images: Keras declares a float output, but TensorFlow returns the
+    input's integer type, rounded (half to even) and saturated. The converter
+    keeps the declared float type and gives the same values, so layers after it
+    compute as in TensorFlow; a model that outputs such a Resizing directly
+    differs from TensorFlow in the output's dtype, which verification reports.
+    Bilinear interpolation of integers often lands exactly between two integers,
+    where a last-bit difference flips the rounding; so for images of known size
+    the converter computes TensorFlow's own formula, in its order, with Gather
+    and element-wise nodes instead of Resize.
     """
-    x = _cast(builder, inputs[0], layer.output_dtypes[0])
+    source = inputs[0]
+    x = _cast(builder, source, layer.output_dtypes[0])
     axes = _image_axes(layer, x)
     if layer.config["crop_to_aspect_ratio"]:
         x = _crop_to_aspect_ratio(layer, builder, x, axes)
     elif layer.config["pad_to_aspect_ratio"]:
         x = _pad_to_aspect_ratio(layer, builder, x, axes)
     size = (layer.config["height"], layer.config["width"])
-    value = _resize(builder, x, axes, size, layer.config["interpolation"])
+    interpolation = layer.config["interpolation"]
+    integer = np.dtype(source.dtype).kind in "iu"
+    known = all(x.shape[axis] is not None for axis in axes)
+    if integer and interpolation == "bilinear" and known:
+        value = _bilinear_as_tensorflow(builder, x, axes, size)
+    else:
+        value = _resize(builder, x, axes, size, interpolation)
+    if integer and interpolation != "nearest":
+        low, high = _saturation_limits(source.dtype, x.dtype)
+        value = builder.op1(
+            "Clip",
+            [
+                builder.op1("Round", [value]),
+                builder.scalar(low, x.dtype, "min"),
+                builder.scalar(high, x.dtype, "max"),
+            ],
+        )
     return [layer.output(value, perm=x.perm)]
+
+
+def _bilinear_as_tensorflow(
+    builder: GraphBuilder, x: Tensor, axes: tuple[int, int], size: tuple[int, int]
+) -> str:
+    """TensorFlow's ``resize_bilinear`` with half-pixel centers, step by step:
+    ``top = tl + (tr - tl) * dx``, ``bottom = bl + (br - bl) * dx``,
+    ``top + (bottom - top) * dy``, with the same float32 source coordinates."""
+    rows, columns = (
+        _interpolation(int(x.shape[axis] or 0), length)
+        for axis, length in zip(axes, size, strict=True)
+    )
+    row_axis, column_axis = (x.axis(axis) for axis in axes)
+
+    def gather(value: str, index: np.ndarray, axis: int) -> str:
+        return builder.op1(
+            "Gather", [value, builder.initializer(index, "index")], axis=axis
+        )
+
+    def lerp(low: str, high: str, weight: np.ndarray, axis: int) -> str:
+        shape = [1] * x.rank
+        shape[axis] = weight.size
+        factor = builder.initializer(weight.reshape(shape), "lerp")
+        step = builder.op1("Mul", [builder.op1("Sub", [high, low]), factor])
+        return builder.op1("Add", [low, step])
+
+    upper_rows = gather(x.name, rows[0], row_axis)
+    lower_rows = gather(x.name, rows[1], row_axis)
+    top = lerp(
+        gather(upper_rows, columns[0], column_axis),
+        gather(upper_rows, columns[1], column_axis),
+        columns[2],
+        column_axis,
+    )
+    bottom = lerp(
+        gather(lower_rows, columns[0], column_axis),
+        gather(lower_rows, columns[1], column_axis),
+        columns[2],
+        column_axis,
+    )
+    return lerp(top, bottom, rows[2], row_axis)
+
+
+def _interpolation(
+    in_size: int, out_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lower and upper source index and the weight of the upper one, for
+    each output position, computed in float32 as TensorFlow does."""
+    scale = np.float32(in_size) / np.float32(out_size)
+    source = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
+    source = source - np.float32(0.5)
+    floor = np.floor(source)
+    lower = np.maximum(floor, 0).astype(np.int64)
+    upper = np.minimum(np.ceil(source), in_size - 1).astype(np.int64)
+    return lower, upper, (source - floor).astype(np.float32)
+
+
+def _saturation_limits(integer: str, floating: str) -> tuple[float, float]:
+    """The range Keras clips a float to before casting it to an integer type:
+    the integer type's range, moved inwards to values the float type holds."""
+    info = np.iinfo(np.dtype(integer))
+    kind = np.dtype(floating).type
+    low, high = kind(info.min), kind(info.max)
+    if low < info.min:
+        low = np.nextafter(low, kind(0))
+    if high > info.max:
+        high = np.nextafter(high, kind(0))
+    return float(low), float(high)
 
 
 @converter("CenterCrop", layout="any")
@@ -300,12 +395,17 @@ def convert_center_crop(
 
     An image at least as large as the target is sliced (the odd pixel goes to the
     bottom and right). A smaller one is handled as Keras does: cropped to the
-    target's aspect ratio, then resized bilinearly.
+    target's aspect ratio, then resized bilinearly. An image whose height or width
+    is unknown until run time is always sliced, as Keras does for such inputs.
     """
     x = _cast(builder, inputs[0], layer.output_dtypes[0])
     axes = _image_axes(layer, x)
-    height, width = _static_size(layer, x, axes, "CenterCrop")
     target = (layer.config["height"], layer.config["width"])
+    height, width = (x.shape[axis] for axis in axes)
+    if height is None or width is None:
+        return [
+            layer.output(_center_crop_dynamic(layer, builder, x, axes), perm=x.perm)
+        ]
     if height >= target[0] and width >= target[1]:
         start = ((height - target[0]) // 2, (width - target[1]) // 2)
         value = _crop(builder, x, axes, start, target).name
@@ -313,3 +413,28 @@ def convert_center_crop(
         cropped = _crop_to_aspect_ratio(layer, builder, x, axes)
         value = _resize(builder, cropped, axes, target, "bilinear")
     return [layer.output(value, perm=x.perm)]
+
+
+def _center_crop_dynamic(
+    layer: Layer, builder: GraphBuilder, x: Tensor, axes: tuple[int, int]
+) -> str:
+    """CenterCrop of an image of run-time size: Keras slices from
+    ``(size - target) // 2`` (a floor division, also for a smaller image, where
+    the negative start then counts from the end in TensorFlow and ONNX alike)."""
+    target = (layer.config["height"], layer.config["width"])
+    for axis, length in zip(axes, target, strict=True):
+        known = x.shape[axis]
+        if known is not None and known < length:
+            raise AirlockError(
+                f"layer {layer.name!r}: CenterCrop to {target[0]}x{target[1]} of an "
+                f"image of shape {list(x.shape)}, smaller than the target on one "
+                "axis and of unknown size on the other, is not supported"
+            )
+    physical = builder.int64s([x.axis(axis) for axis in axes], "axes")
+    sizes = builder.op1("Gather", [builder.op1("Shape", [x.name]), physical])
+    margin = builder.op1("Sub", [sizes, builder.int64s(target, "target")])
+    two = builder.scalar(2, "int64", "two")
+    even = builder.op1("Sub", [margin, builder.op1("Mod", [margin, two], fmod=0)])
+    starts = builder.op1("Div", [even, two])
+    ends = builder.op1("Add", [starts, builder.int64s(target, "target")])
+    return builder.op1("Slice", [x.name, starts, ends, physical])

@@ -85,7 +85,9 @@ def _resizing(config: Config) -> dict[str, Any]:
         raise UnsupportedConfigError(
             "interpolation",
             interpolation,
-            f"supported: {', '.join(INTERPOLATIONS)}",
+            f"supported: {', '.join(INTERPOLATIONS)} (TensorFlow's bicubic reads "
+            "its kernel from a table in 1/1024 steps, which ONNX Resize does not "
+            "reproduce; lanczos and area have no ONNX Resize mode)",
         )
     require(config, "antialias", False)
     require(config, "fill_mode", "constant")
