@@ -90,6 +90,22 @@ def test_resizing_matches_tensorflow(
     np.testing.assert_allclose(y, expected, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.parametrize("opset", [compat.MIN_OPSET, compat.MAX_OPSET])
+@pytest.mark.parametrize("known", [True, False], ids=["known", "run-time"])
+def test_nearest_picks_tensorflows_pixel_where_resize_would_not(
+    known: bool, opset: int
+) -> None:
+    # From 2 to 41, ONNX Resize's own rounding picks the other row at one place.
+    thumbs = RNG.standard_normal((2, 2, 4, 3)).astype(np.float32)
+    config = _resizing_config(height=41, width=41, interpolation="nearest")
+    shape: list[int | None] = [None, 2, 4, 3] if known else [None, None, None, 3]
+    data = one_layer("Resizing", config, shape, [None, 41, 41, 3])
+
+    y = run(data, opset, thumbs)
+
+    np.testing.assert_array_equal(y, _tf_resize(thumbs, (41, 41), nearest=True))
+
+
 @pytest.mark.parametrize("opset", RESIZE_OPSETS)
 def test_resizing_of_channels_first_images(opset: int) -> None:
     planes = np.transpose(IMAGES, (0, 3, 1, 2))

@@ -70,12 +70,13 @@ def normalization_variants() -> Any:
 
 def resizing_variants() -> Any:
     """Bilinear and nearest, up and down; cropping and padding to the aspect ratio;
-    channels-first images."""
+    channels-first images; CenterCrop smaller and larger than the image."""
     import keras
 
     layers = keras.layers
     image = keras.Input((12, 16, 3), name="image")
     planes = keras.Input((3, 9, 6), name="planes")
+    thumb = keras.Input((2, 4, 3), name="thumb")
     outputs = [
         layers.Resizing(7, 5)(image),
         layers.Resizing(20, 24)(image),
@@ -87,8 +88,10 @@ def resizing_variants() -> Any:
         layers.CenterCrop(5, 4, data_format="channels_first")(planes),
         layers.CenterCrop(7, 11)(image),
         layers.CenterCrop(14, 10)(image),
+        # A size pair where ONNX Resize's own nearest rounding would differ.
+        layers.Resizing(41, 41, interpolation="nearest")(thumb),
     ]
-    return keras.Model([image, planes], outputs, name="resizing_variants")
+    return keras.Model([image, planes, thumb], outputs, name="resizing_variants")
 
 
 def dynamic_images() -> Any:
@@ -103,6 +106,7 @@ def dynamic_images() -> Any:
         layers.CenterCrop(2, 3)(image),
         layers.Resizing(4, 7)(image),
         layers.Resizing(3, 8, interpolation="nearest")(image),
+        layers.Resizing(41, 2, interpolation="nearest")(image),
     ]
     return keras.Model(image, outputs, name="dynamic_images")
 

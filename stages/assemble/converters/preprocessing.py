@@ -227,27 +227,17 @@ def _pad_to_aspect_ratio(
 
 
 def _resize(
-    builder: GraphBuilder,
-    x: Tensor,
-    axes: tuple[int, int],
-    size: tuple[int, int],
-    interpolation: str,
+    builder: GraphBuilder, x: Tensor, axes: tuple[int, int], size: tuple[int, int]
 ) -> str:
-    """ONNX Resize with TensorFlow's ``half_pixel_centers`` semantics.
+    """Bilinear ONNX Resize with TensorFlow's ``half_pixel_centers`` semantics:
+    ``linear`` with ``half_pixel`` coordinates (TensorFlow clamps the source
+    coordinate to the image as onnxruntime does).
 
-    Bilinear is ``linear`` with ``half_pixel`` coordinates (TensorFlow clamps the
-    source coordinate to the image as onnxruntime does). TensorFlow's nearest
-    neighbour reads ``floor((x + 0.5) * in / out)``, which is ``half_pixel`` with
-    ``round_prefer_ceil``. Opset 18 takes the two sizes with ``axes``; before it
-    ``sizes`` names every axis, so the others are copied from the input's shape.
+    Opset 18 takes the two sizes with ``axes``; before it ``sizes`` names every
+    axis, so the others are copied from the input's shape at run time.
     """
     physical = [x.axis(axis) for axis in axes]
-    attributes: dict[str, str] = {"coordinate_transformation_mode": "half_pixel"}
-    if interpolation == "nearest":
-        attributes.update(mode="nearest", nearest_mode="round_prefer_ceil")
-    else:
-        attributes["mode"] = "linear"
-
+    attributes = {"mode": "linear", "coordinate_transformation_mode": "half_pixel"}
     if builder.opset >= 18:
         sizes = builder.int64s(size, "sizes")
         return builder.op1(
@@ -261,6 +251,54 @@ def _resize(
     kept = builder.op1("Mul", [shape, builder.initializer(keep, "keep")])
     sizes = builder.op1("Add", [kept, builder.initializer(target, "sizes")])
     return builder.op1("Resize", [x.name, "", "", sizes], **attributes)
+
+
+def _nearest_as_tensorflow(
+    builder: GraphBuilder, x: Tensor, axes: tuple[int, int], size: tuple[int, int]
+) -> str:
+    """TensorFlow's nearest neighbour with half-pixel centers: output position
+    ``i`` reads ``min(floor((i + 0.5) * (in / out)), in - 1)``, in float32.
+
+    ONNX Resize (``half_pixel``, ``round_prefer_ceil``) means the same, but it
+    computes ``(i + 0.5) / (out / in) - 0.5``, whose rounding picks the
+    neighbouring pixel at some positions for about 4% of size pairs (2 to 41 is
+    one). So each axis is a Gather: of constant indices when the input size is
+    known, else of indices computed at run time with TensorFlow's float32 steps.
+    """
+    value = x.name
+    for axis, out_size in zip(axes, size, strict=True):
+        in_size = x.shape[axis]
+        centers = np.arange(out_size, dtype=np.float32) + np.float32(0.5)
+        if in_size is not None:
+            scale = np.float32(in_size) / np.float32(out_size)
+            index = np.minimum(np.floor(centers * scale), in_size - 1)
+            indices = builder.initializer(index.astype(np.int64), "index")
+        else:
+            indices = _nearest_indices(builder, value, x.axis(axis), centers)
+        value = builder.op1("Gather", [value, indices], axis=x.axis(axis))
+    return value
+
+
+def _nearest_indices(
+    builder: GraphBuilder, value: str, axis: int, centers: np.ndarray
+) -> str:
+    """``min(floor(centers * (in / out)), in - 1)`` for the run-time size ``in``
+    of ``value`` along physical ``axis``."""
+    shape = builder.op1("Shape", [value])
+    in_size = builder.op1("Gather", [shape, builder.int64s([axis], "axis")])
+    to_float = helper.np_dtype_to_tensor_dtype(np.dtype(np.float32))
+    scale = builder.op1(
+        "Div",
+        [
+            builder.op1("Cast", [in_size], to=to_float),
+            builder.scalar(float(centers.size), "float32", "out_size"),
+        ],
+    )
+    positions = builder.op1("Mul", [builder.initializer(centers, "centers"), scale])
+    to_int = helper.np_dtype_to_tensor_dtype(np.dtype(np.int64))
+    index = builder.op1("Cast", [builder.op1("Floor", [positions])], to=to_int)
+    last = builder.op1("Sub", [in_size, builder.scalar(1, "int64", "one")])
+    return builder.op1("Min", [index, last])
 
 
 @converter("Resizing", layout="any")
@@ -298,10 +336,12 @@ def convert_resizing(
     interpolation = layer.config["interpolation"]
     integer = np.dtype(source.dtype).kind in "iu"
     known = all(x.shape[axis] is not None for axis in axes)
-    if integer and interpolation == "bilinear" and known:
+    if interpolation == "nearest":
+        value = _nearest_as_tensorflow(builder, x, axes, size)
+    elif integer and known:
         value = _bilinear_as_tensorflow(builder, x, axes, size)
     else:
-        value = _resize(builder, x, axes, size, interpolation)
+        value = _resize(builder, x, axes, size)
     if integer and interpolation != "nearest":
         low, high = _saturation_limits(source.dtype, x.dtype)
         value = builder.op1(
@@ -411,7 +451,7 @@ def convert_center_crop(
         value = _crop(builder, x, axes, start, target).name
     else:
         cropped = _crop_to_aspect_ratio(layer, builder, x, axes)
-        value = _resize(builder, cropped, axes, target, "bilinear")
+        value = _resize(builder, cropped, axes, target)
     return [layer.output(value, perm=x.perm)]
 
 
