@@ -52,7 +52,7 @@ def random_samples(
 ) -> dict[str, np.ndarray]:
     """Seeded random data that fits each input's dtype and shape.
 
-    Integer inputs get values in ``[0, 10)``; an input named in ``limits`` (the
+    Integer inputs get values in ``[0, ID_LIMIT)``; an input named in ``limits`` (the
     ids an embedding reads, see :func:`id_limits`) gets values in ``[0, limit)``,
     also when its dtype is a float, so that every id the embedding knows can occur
     and none is out of its range.

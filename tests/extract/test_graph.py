@@ -162,8 +162,13 @@ def test_a_mask_that_no_layer_reads_is_accepted() -> None:
     ids = keras.Input((4,), dtype="int32", name="ids")
     vectors = keras.layers.Embedding(9, 2, mask_zero=True, name="embed")(ids)
     dense = keras.layers.Dense(3, name="dense")(vectors)
-    model = keras.Model(ids, keras.layers.Flatten(name="flat")(dense))
+    model = keras.Model(ids, keras.layers.Activation("relu", name="relu")(dense))
 
     graph = describe_model(model, "masked.keras")
 
+    assert [layer["kind"] for layer in graph.layers] == [
+        "Embedding",
+        "Dense",
+        "Activation",
+    ]
     assert graph.layers[0]["config"]["mask_zero"] is True
