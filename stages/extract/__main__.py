@@ -42,14 +42,14 @@ def extract(
     """Read one model and write its interchange file to ``target``."""
     from stages.extract.graph import describe_model
     from stages.extract.loading import load_model
-    from stages.extract.samples import load_samples, random_samples
+    from stages.extract.samples import id_limits, load_samples, random_samples
 
     info(STAGE, f"{source}: loading with Keras {environment['keras']}")
     model = load_model(source)
     graph = describe_model(model, str(source))
 
     if samples_path is None:
-        inputs = random_samples(graph.inputs, seed)
+        inputs = random_samples(graph.inputs, seed, id_limits(graph.layers))
         origin: dict[str, Any] = {"kind": "random", "seed": seed}
     else:
         inputs = load_samples(samples_path, graph.inputs)

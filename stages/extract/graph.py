@@ -172,6 +172,13 @@ class _Walker:
         node_index: int,
         node: dict[str, Any],
     ) -> None:
+        if _reads_mask(layer, node_index):
+            self.problems.append(
+                f"layer {prefix + layer.name!r} ({entry['class_name']}) reads a Keras "
+                "mask (from Embedding(mask_zero=True) or Masking); the exported "
+                "graph carries no masks and would compute as if there were none"
+            )
+            return
         try:
             record = _layer_record(layer, entry, node_index, node)
         except UnsupportedConfigError as error:
@@ -270,6 +277,19 @@ def _layer_record(
             role: weight_member(layer.name, role) for role in _roles(layer).values()
         },
     }
+
+
+def _reads_mask(layer: Any, node_index: int) -> bool:
+    """Whether a layer call receives a mask that changes what it computes.
+
+    Keras passes the mask attached to an input tensor to layers whose ``call``
+    takes a ``mask`` argument (pooling, recurrent, attention, Softmax ...); other
+    layers pass it on or drop it without looking at it.
+    """
+    if not getattr(layer, "_call_has_mask_arg", False):
+        return False
+    tensors = layer._inbound_nodes[node_index].input_tensors
+    return any(getattr(t, "_keras_mask", None) is not None for t in tensors)
 
 
 def _collect_weights(

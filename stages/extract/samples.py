@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +11,53 @@ import numpy as np
 
 from stages.console import AirlockError, UsageError
 
-__all__ = ["BATCH", "DYNAMIC_SIZE", "load_samples", "random_samples"]
+__all__ = [
+    "BATCH",
+    "DYNAMIC_SIZE",
+    "ID_LIMIT",
+    "id_limits",
+    "load_samples",
+    "random_samples",
+]
 
 #: Rows of random reference data.
 BATCH = 8
 #: The size given to a dynamic dimension other than the batch.
 DYNAMIC_SIZE = 5
+#: Integer inputs get values in ``[0, ID_LIMIT)`` unless an Embedding reads them.
+ID_LIMIT = 10
+
+
+def id_limits(layers: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """The number of valid ids of each tensor that an ``Embedding`` layer reads.
+
+    ``layers`` are the layer records of the description; a tensor read by several
+    embeddings gets the smallest ``input_dim``, so every id is valid for all of
+    them.
+    """
+    limits: dict[str, int] = {}
+    for layer in layers:
+        if layer["kind"] != "Embedding":
+            continue
+        size = int(layer["config"]["input_dim"])
+        for tensor in layer["inputs"]:
+            limits[tensor] = min(size, limits.get(tensor, size))
+    return limits
 
 
 def random_samples(
-    inputs: Sequence[dict[str, Any]], seed: int
+    inputs: Sequence[dict[str, Any]],
+    seed: int,
+    limits: Mapping[str, int] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Seeded random data that fits each input's dtype and shape."""
+    """Seeded random data that fits each input's dtype and shape.
+
+    Integer inputs get values in ``[0, ID_LIMIT)``; an input named in ``limits`` (the
+    ids an embedding reads, see :func:`id_limits`) gets values in ``[0, limit)``,
+    also when its dtype is a float, so that every id the embedding knows can occur
+    and none is out of its range.
+    """
+    limits = limits or {}
     rng = np.random.default_rng(seed)
     samples = {}
     for spec in inputs:
@@ -31,10 +66,15 @@ def random_samples(
             for axis, dim in enumerate(spec["shape"])
         ]
         dtype = np.dtype(spec["dtype"])
-        if dtype.kind == "f":
+        limit = limits.get(spec["name"])
+        if dtype.kind in "iuf" and limit is not None:
+            if dtype.kind in "iu":
+                limit = min(limit, int(np.iinfo(dtype).max) + 1)
+            array = rng.integers(0, limit, size=shape).astype(dtype)
+        elif dtype.kind == "f":
             array = rng.standard_normal(shape).astype(dtype)
         elif dtype.kind in "iu":
-            array = rng.integers(0, 10, size=shape).astype(dtype)
+            array = rng.integers(0, ID_LIMIT, size=shape).astype(dtype)
         elif dtype.kind == "b":
             array = rng.random(shape) < 0.5
         else:

@@ -19,14 +19,16 @@ def one_layer(
     input_shape: list[int | None],
     output_shape: list[int | None] | None = None,
     weights: dict[str, np.ndarray] | None = None,
+    input_dtype: str = "float32",
 ) -> Interchange:
-    """An interchange file holding a single layer between input x and output y."""
+    """An interchange file holding a single layer between input x (of
+    ``input_dtype``) and the float32 output y."""
     weights = weights or {}
     members = {role: interchange.weight_member("layer", role) for role in weights}
     description = {
         "format": interchange.FORMAT_NAME,
         "format_version": interchange.FORMAT_VERSION,
-        "inputs": [{"name": "x", "dtype": "float32", "shape": input_shape}],
+        "inputs": [{"name": "x", "dtype": input_dtype, "shape": input_shape}],
         "layers": [
             {
                 "name": "layer",

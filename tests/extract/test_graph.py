@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,37 @@ def test_nested_models_are_inlined_with_their_weights_stored_once() -> None:
         "weights/dense/kernel",
     ]
     assert [output["tensor"] for output in graph.outputs] == ["bb/call1/dense", "dense"]
+
+
+def test_a_layer_that_reads_an_embedding_mask_is_refused() -> None:
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    vectors = keras.layers.Embedding(9, 2, mask_zero=True, name="embed")(ids)
+    dense = keras.layers.Dense(3, name="dense")(vectors)
+    pooled = keras.layers.GlobalAveragePooling1D(name="pool")(dense)
+    model = keras.Model(ids, [dense, pooled])
+
+    with pytest.raises(AirlockError) as error:
+        describe_model(model, "masked.keras")
+
+    message = str(error.value)
+    assert "2 problem(s) found" in message
+    assert "layer 'pool' (GlobalAveragePooling1D) reads a Keras mask" in message
+    assert re.search(
+        r"operation 'not_equal(_\d+)?' \(NotEqual\): a Keras operation outside", message
+    )
+
+
+def test_a_mask_that_no_layer_reads_is_accepted() -> None:
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    vectors = keras.layers.Embedding(9, 2, mask_zero=True, name="embed")(ids)
+    dense = keras.layers.Dense(3, name="dense")(vectors)
+    model = keras.Model(ids, keras.layers.Activation("relu", name="relu")(dense))
+
+    graph = describe_model(model, "masked.keras")
+
+    assert [layer["kind"] for layer in graph.layers] == [
+        "Embedding",
+        "Dense",
+        "Activation",
+    ]
+    assert graph.layers[0]["config"]["mask_zero"] is True

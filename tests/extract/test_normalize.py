@@ -92,3 +92,54 @@ def test_unknown_kinds_keep_their_config_for_the_unsupported_report() -> None:
     saved = {"name": "conv", "trainable": True, "filters": 8, "kernel_size": [3, 3]}
 
     assert normalize("Mystery", saved) == {"filters": 8, "kernel_size": [3, 3]}
+
+
+def test_embedding_keeps_sizes_and_mask_zero() -> None:
+    saved = {
+        "name": "embedding",
+        "input_dim": 50,
+        "output_dim": 4,
+        "embeddings_initializer": {"class_name": "RandomUniform"},
+        "mask_zero": True,
+        "quantization_config": None,
+    }
+
+    assert normalize("Embedding", saved) == {
+        "input_dim": 50,
+        "output_dim": 4,
+        "mask_zero": True,
+    }
+
+
+@pytest.mark.parametrize(
+    "scale",
+    [
+        [0.5, 0.25],
+        (0.5, 0.25),
+        {"class_name": "__numpy__", "config": {"value": [0.5, 0.25]}},
+    ],
+)
+def test_rescaling_reads_every_serialized_form_of_a_list(scale: Any) -> None:
+    assert normalize("Rescaling", {"scale": scale, "offset": 1}) == {
+        "scale": [0.5, 0.25],
+        "offset": 1.0,
+    }
+
+
+def test_normalization_axis_none_keeps_no_axis() -> None:
+    config = normalize("Normalization", {"axis": None, "mean": 2, "variance": 4})
+
+    assert config == {"axis": [], "invert": False, "mean": 2.0, "variance": 4.0}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("interpolation", "lanczos3"),
+        ("antialias", True),
+        ("fill_mode", "reflect"),
+    ],
+)
+def test_resizing_refuses_what_it_cannot_reproduce(key: str, value: Any) -> None:
+    with pytest.raises(UnsupportedConfigError, match=rf"{key}={value!r}"):
+        normalize("Resizing", {"height": 4, "width": 4, key: value})

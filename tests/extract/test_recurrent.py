@@ -145,7 +145,7 @@ def test_a_masked_input_is_refused_naming_the_layer() -> None:
         describe_model(model, "masked.keras")
 
     message = str(error.value)
-    assert "layer 'lstm' (LSTM): mask='present' is not supported" in message
+    assert "layer 'lstm' (LSTM) reads a Keras mask" in message
     assert re.search(
         r"operation 'not_equal(_\d+)?' \(NotEqual\): a Keras operation outside",
         message,

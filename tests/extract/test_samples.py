@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from stages.console import AirlockError
-from stages.extract.samples import BATCH, DYNAMIC_SIZE, load_samples, random_samples
+from stages.extract.samples import (
+    BATCH,
+    DYNAMIC_SIZE,
+    ID_LIMIT,
+    id_limits,
+    load_samples,
+    random_samples,
+)
 
 INPUTS = [
     {"name": "features", "dtype": "float32", "shape": [None, 3]},
@@ -65,3 +72,44 @@ def test_bad_user_samples_are_refused_with_what_was_expected(
 
     with pytest.raises(AirlockError, match=message):
         load_samples(path, INPUTS)
+
+
+EMBEDDED = [
+    {"name": "ids", "dtype": "int32", "shape": [None, 64]},
+    {"name": "small", "dtype": "uint8", "shape": [None, 64]},
+    {"name": "float_ids", "dtype": "float32", "shape": [None, 64]},
+    {"name": "other", "dtype": "int64", "shape": [None, 64]},
+]
+EMBEDDINGS = [
+    {"kind": "Embedding", "config": {"input_dim": 1000}, "inputs": ["ids"]},
+    {"kind": "Embedding", "config": {"input_dim": 3}, "inputs": ["small"]},
+    {"kind": "Embedding", "config": {"input_dim": 1000}, "inputs": ["float_ids"]},
+    {"kind": "Embedding", "config": {"input_dim": 4}, "inputs": ["float_ids"]},
+    {"kind": "Dense", "config": {"units": 2}, "inputs": ["other"]},
+]
+
+
+def test_ids_read_by_an_embedding_cover_its_whole_vocabulary() -> None:
+    limits = id_limits(EMBEDDINGS)
+    first = random_samples(EMBEDDED, seed=1, limits=limits)
+    second = random_samples(EMBEDDED, seed=1, limits=limits)
+
+    assert limits == {"ids": 1000, "small": 3, "float_ids": 4}
+    assert first["ids"].min() >= 0
+    assert first["ids"].max() < 1000
+    assert first["ids"].max() >= ID_LIMIT
+    assert set(np.unique(first["small"])) == {0, 1, 2}
+    assert first["float_ids"].dtype == np.float32
+    assert set(np.unique(first["float_ids"])) == {0.0, 1.0, 2.0, 3.0}
+    assert first["other"].max() < ID_LIMIT
+    for name in first:
+        np.testing.assert_array_equal(first[name], second[name])
+
+
+def test_ids_stay_within_a_narrow_integer_dtype() -> None:
+    spec = [{"name": "ids", "dtype": "uint8", "shape": [None, 400]}]
+
+    samples = random_samples(spec, seed=0, limits={"ids": 100_000})
+
+    assert samples["ids"].dtype == np.uint8
+    assert samples["ids"].max() > 200
