@@ -7,8 +7,11 @@ MODEL ...`` runs the chain; ``nox -l`` lists every session.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -67,19 +70,36 @@ def _plan(session: nox.Session) -> ExportPlan:
 
 
 def _sync(session: nox.Session, environment: str) -> None:
-    """Make the session's environment exactly ``lockfiles/<environment>.txt``."""
+    """Make the session's environment exactly ``lockfiles/<environment>.txt``.
+
+    uv checks every package against the lockfile's hashes when it installs it. A
+    reused environment whose lockfile changed since its last sync is reinstalled
+    from scratch, so that a changed hash is checked too; the stamp that records
+    the last synced lockfile is written only after a successful sync.
+    """
     lockfile = LOCKFILES / f"{environment}.txt"
+    location = Path(session.virtualenv.location)
+    stamp = location / "airlock-lockfile.sha256"
+    expected = f"{environment} {_sha256(lockfile)}"
+    reinstall = not stamp.is_file() or stamp.read_text().strip() != expected
+    stamp.unlink(missing_ok=True)
     session.run_install(
         "uv",
         "pip",
         "sync",
         "--require-hashes",
+        *(["--reinstall"] if reinstall else []),
         "--python",
-        str(Path(session.virtualenv.location) / "bin" / "python"),
+        str(location / "bin" / "python"),
         str(lockfile.relative_to(ROOT)),
         silent=True,
     )
-    session.run("uv", "pip", "list", "--python", session.virtualenv.location)
+    stamp.write_text(expected + "\n")
+    session.run("uv", "pip", "list", "--python", str(location))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
@@ -150,6 +170,14 @@ def export(session: nox.Session) -> None:
         session.log(_verdict_line(job.name, report, job.directory))
         if report["verdict"] != "pass":
             missing.append(job)
+        elif plan.expect and _sha256(job.onnx) != plan.expect:
+            session.error(
+                f"{job.onnx}: sha256 {_sha256(job.onnx)} differs from --expect "
+                f"{plan.expect}; the rebuild is not byte-identical (see the report's "
+                "manifest for what went into it)"
+            )
+        elif plan.expect:
+            session.log(f"{job.name}: model.onnx matches the expected sha256")
     if missing:
         session.error(
             "not exported: "
@@ -179,6 +207,7 @@ def tests(session: nox.Session, env: str) -> None:
         session.run("ruff", "check", ".")
         session.run("ruff", "format", "--check", ".")
         session.run("mypy")
+        _check_lockfiles(session)
         return
     session.run(
         "python",
@@ -215,22 +244,52 @@ def opset_matrix(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def lock(session: nox.Session) -> None:
-    """Recompile every lockfile with hashes; arguments go to uv (e.g. --upgrade)."""
+    """Recompile every lockfile with hashes; --check fails if any is stale, other
+    arguments go to uv (e.g. --upgrade)."""
+    if "--check" in session.posargs:
+        _check_lockfiles(session)
+        return
     for requirements in sorted(LOCKFILES.glob("*.in")):
-        session.run(
-            "uv",
-            "pip",
-            "compile",
-            str(requirements.relative_to(ROOT)),
-            "--generate-hashes",
-            "--python-version",
-            PYTHON,
-            "--python-platform",
-            "x86_64-manylinux_2_28",
-            "--custom-compile-command",
-            "nox -s lock",
-            "--quiet",
-            "--output-file",
-            str(requirements.with_suffix(".txt").relative_to(ROOT)),
-            *session.posargs,
+        _compile(session, requirements, requirements.with_suffix(".txt"))
+
+
+def _compile(session: nox.Session, requirements: Path, output: Path) -> None:
+    """``uv pip compile`` for Python 3.11 on Linux x86_64; uv keeps the pins
+    already in ``output`` unless told to upgrade."""
+    session.run(
+        "uv",
+        "pip",
+        "compile",
+        str(requirements.relative_to(ROOT)),
+        "--generate-hashes",
+        "--python-version",
+        PYTHON,
+        "--python-platform",
+        "x86_64-manylinux_2_28",
+        "--custom-compile-command",
+        "nox -s lock",
+        "--quiet",
+        "--output-file",
+        str(output),
+        *[arg for arg in session.posargs if arg != "--check"],
+    )
+
+
+def _check_lockfiles(session: nox.Session) -> None:
+    """Fail when a lockfile is not what its .in file compiles to: an .in changed
+    without re-locking, or a .txt edited by hand."""
+    stale = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for requirements in sorted(LOCKFILES.glob("*.in")):
+            locked = requirements.with_suffix(".txt")
+            fresh = Path(scratch) / locked.name
+            if locked.is_file():
+                shutil.copyfile(locked, fresh)
+            _compile(session, requirements, fresh)
+            if not locked.is_file() or fresh.read_text() != locked.read_text():
+                stale.append(str(locked.relative_to(ROOT)))
+    if stale:
+        session.error(
+            f"stale lockfiles: {', '.join(stale)}; run nox -s lock and commit them"
         )
+    session.log("every lockfile matches its .in file")

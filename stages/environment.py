@@ -8,6 +8,7 @@ the installed distributions with the lockfile's pins before doing any work.
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import re
 from importlib import metadata
@@ -19,7 +20,13 @@ from packaging.version import Version
 
 from stages.console import AirlockError
 
-__all__ = ["LOCKFILES", "check_environment", "locked_versions", "versions"]
+__all__ = [
+    "LOCKFILES",
+    "check_environment",
+    "locked_versions",
+    "lockfile_sha256",
+    "versions",
+]
 
 LOCKFILES = Path(__file__).resolve().parent.parent / "lockfiles"
 
@@ -39,6 +46,11 @@ def locked_versions(lockfile: Path) -> dict[str, Version]:
             continue
         pins[canonicalize_name(requirement.name)] = Version(match[2])
     return pins
+
+
+def lockfile_sha256(environment: str) -> str:
+    """The sha256 of ``lockfiles/<environment>.txt``, for the export's manifest."""
+    return hashlib.sha256((LOCKFILES / f"{environment}.txt").read_bytes()).hexdigest()
 
 
 def check_environment(environment: str, session: str) -> None:

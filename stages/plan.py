@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +78,8 @@ class ExportPlan:
     verify_line: str = compat.NEWEST_ORT
     #: Why that line verifies, for the log.
     verify_reason: str = "the newest locked onnxruntime"
+    #: The sha256 the (single) model.onnx must have, from --expect.
+    expect: str | None = None
 
     def jobs_for_line(self, line: str) -> list[Job]:
         return [job for job in self.jobs if job.line == line]
@@ -133,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=TF_LINES,
         help="the TensorFlow line to extract with (default: chosen from the model)",
     )
+    parser.add_argument(
+        "--expect",
+        metavar="SHA256",
+        help="fail unless the rebuilt model.onnx has this sha256 (one model only)",
+    )
     for name, default in (("rtol", DEFAULT_RTOL), ("atol", DEFAULT_ATOL)):
         parser.add_argument(
             f"--{name}",
@@ -171,6 +179,7 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
             f"{', '.join(str(out / name) for name in twice)}; "
             "export them in separate runs with different --out directories"
         )
+    expect = _expected_digest(args.expect, jobs)
     return ExportPlan(
         tuple(jobs),
         out,
@@ -180,7 +189,22 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
         args.atol,
         verify_line,
         verify_reason,
+        expect,
     )
+
+
+def _expected_digest(expect: str | None, jobs: Sequence[Job]) -> str | None:
+    if expect is None:
+        return None
+    digest = expect.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise UsageError(f"--expect {expect}: not a sha256 digest (64 hex digits)")
+    if len(jobs) != 1:
+        raise UsageError(
+            f"--expect applies to one model, but {len(jobs)} were given; "
+            "export them one at a time"
+        )
+    return digest
 
 
 def _verify_line(target_ort: str | None) -> tuple[str, str]:

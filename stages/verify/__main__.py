@@ -22,7 +22,12 @@ from stages.console import (
     parse_arguments,
     run_main,
 )
-from stages.environment import check_environment, versions
+from stages.environment import (
+    LOCKFILES,
+    check_environment,
+    lockfile_sha256,
+    versions,
+)
 from stages.files import write_atomically
 
 STAGE = "verify"
@@ -47,6 +52,7 @@ def main(argv: Sequence[str]) -> int:
             "onnxruntime": environment["onnxruntime"],
             "lockfile": f"lockfiles/{lockfile}.txt",
         }
+        report["manifest"] = manifest(report, Path(npz), Path(onnx_file), lockfile)
         write_atomically(
             Path(report_file),
             (json.dumps(report, indent=2, sort_keys=True) + "\n").encode("utf-8"),
@@ -131,6 +137,26 @@ def verify(
             "extract": provenance.get("environment", {}),
             "assemble": _prefixed(metadata, "airlock.assemble."),
             "verify": environment,
+        },
+    }
+
+
+def manifest(
+    report: dict[str, Any], npz: Path, onnx_file: Path, verify_lockfile: str
+) -> dict[str, Any]:
+    """What the export was made from and what it made, by sha256: the source model,
+    the artifacts, and the lockfile of every stage environment. Two exports with
+    the same manifest inputs give the same model.onnx."""
+    extract = report["environments"]["extract"]
+    line = ".".join(str(extract.get("tensorflow", "")).split(".")[:2])
+    lockfiles = [f"extract-tf{line}", "assemble", verify_lockfile]
+    return {
+        "source": report["source"],
+        "artifacts": {npz.name: _sha256(npz), onnx_file.name: _sha256(onnx_file)},
+        "lockfiles": {
+            f"lockfiles/{name}.txt": lockfile_sha256(name)
+            for name in lockfiles
+            if (LOCKFILES / f"{name}.txt").is_file()
         },
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,8 +51,18 @@ class Run:
         return self.stdout + self.stderr
 
 
-def export(*arguments: str | Path) -> Run:
-    """Run ``nox -s export -- ARGUMENTS`` from the repository root."""
+def export(
+    *arguments: str | Path, root: Path = ROOT, envdir: Path | None = None
+) -> Run:
+    """Run ``nox -s export -- ARGUMENTS`` in the checkout at ``root``, with its
+    environments in ``envdir`` (default: the checkout's own .nox)."""
+    return nox("export", *arguments, root=root, envdir=envdir)
+
+
+def nox(
+    session: str, *arguments: str | Path, root: Path = ROOT, envdir: Path | None = None
+) -> Run:
+    """Run ``nox -s SESSION -- ARGUMENTS`` in the checkout at ``root``."""
     command = os.environ.get("AIRLOCK_NOX")
     if not command:
         pytest.fail(
@@ -62,10 +73,12 @@ def export(*arguments: str | Path) -> Run:
         for key, value in os.environ.items()
         if key not in ("VIRTUAL_ENV", "NOX_CURRENT_SESSION")
     }
+    options = ["--envdir", str(envdir)] if envdir else []
     process = subprocess.run(
-        [*json.loads(command), "-f", str(ROOT / "noxfile.py"), "-s", "export", "--"]
+        [*json.loads(command), "-f", str(root / "noxfile.py"), *options]
+        + ["-s", session, "--"]
         + [str(a) for a in arguments],
-        cwd=ROOT,
+        cwd=root,
         env=environment,
         capture_output=True,
         text=True,
@@ -118,3 +131,17 @@ def exported_for_old_runtime(
     run = export(*extracted, "--out", directory, "--target-ort", OLD_RUNTIME)
     assert run.returncode == 0, run.stdout + run.stderr
     return directory
+
+
+def copy_checkout(destination: Path) -> Path:
+    """The project's tracked files copied to ``destination``, as a fresh clone
+    would have them (without environments, caches or build output)."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    )
+    for name in listing.stdout.decode().split("\0"):
+        if name and (ROOT / name).is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target)
+    return destination

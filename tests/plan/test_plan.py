@@ -171,3 +171,28 @@ def test_runtime_limits_are_usage_errors_that_say_what_to_do(
 def test_every_locked_verify_line_is_in_the_runtime_table() -> None:
     assert set(compat.VERIFY_LINES) <= set(compat.ORT_MAX_OPSET)
     assert compat.ORT_MAX_OPSET[compat.NEWEST_ORT] == compat.MAX_OPSET
+
+
+def test_expect_takes_one_digest_for_one_model(tmp_path: Path) -> None:
+    digest = "AB" * 32
+
+    plan = parse_export_arguments(["--expect", digest], tmp_path)
+
+    assert plan.expect == digest.lower()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--expect", "1234"], "not a sha256 digest"),
+        (["a.keras", "b.keras", "--expect", "0" * 64], "applies to one model, but 2"),
+    ],
+)
+def test_bad_expect_is_a_usage_error(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    _keras_file(tmp_path / "a.keras")
+    _keras_file(tmp_path / "b.keras")
+
+    with pytest.raises(UsageError, match=message):
+        parse_export_arguments(argv, tmp_path)
