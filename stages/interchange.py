@@ -43,6 +43,7 @@ from stages.console import AirlockError
 from stages.files import write_atomically
 
 __all__ = [
+    "DTYPES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "Interchange",

@@ -21,7 +21,7 @@ from stages.assemble.registry import (
     supported_kinds,
 )
 from stages.console import AirlockError
-from stages.interchange import Interchange
+from stages.interchange import DTYPES, Interchange
 
 __all__ = ["PRODUCER_NAME", "PRODUCER_VERSION", "assemble", "unsupported"]
 
@@ -30,21 +30,7 @@ PRODUCER_NAME = "airlock"
 PRODUCER_VERSION = "0.1.0"
 
 _ELEMENT_TYPES = {
-    name: helper.np_dtype_to_tensor_dtype(np.dtype(name))
-    for name in (
-        "bool",
-        "float16",
-        "float32",
-        "float64",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-    )
+    name: helper.np_dtype_to_tensor_dtype(np.dtype(name)) for name in DTYPES
 }
 
 
