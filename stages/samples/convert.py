@@ -172,7 +172,8 @@ def _column(
     values: np.ndarray = series.to_numpy(dtype=np.int64 if integers else np.float64)
 
     if want.kind == "f":
-        cast = values.astype(want)
+        with np.errstate(over="ignore"):  # too large for the type: refused below
+            cast = values.astype(want)
         bad = np.flatnonzero(~np.isfinite(cast))
         if bad.size:
             raise AirlockError(

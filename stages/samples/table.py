@@ -47,10 +47,7 @@ def read_rows(path: Path, columns: Sequence[str], rows: int) -> pd.DataFrame:
     """The first ``rows`` rows (or all, if fewer) of ``columns``, in that order."""
     try:
         if table_format(path) == "csv":
-            # round_trip: each number parsed exactly, as Python's float() does.
-            frame = pd.read_csv(
-                path, usecols=list(columns), nrows=rows, float_precision="round_trip"
-            )
+            frame = pd.read_csv(path, usecols=list(columns), nrows=rows)
         else:
             frame = _parquet_rows(path, columns, rows)
     except AirlockError:
