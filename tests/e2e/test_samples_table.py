@@ -8,6 +8,7 @@ which the CSV export has built: this environment (TensorFlow's) has no pandas.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 from pathlib import Path
 
@@ -159,3 +160,55 @@ def test_a_mapping_to_an_unknown_input_is_a_usage_error(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert "--columns maps 'inputs', which is not an input of the model" in run.output
     assert not (tmp_path / "out" / "intent").exists()
+
+
+def test_several_integer_inputs_take_their_columns_from_a_mapping_file(
+    zoo: dict[str, Path], tmp_path: Path
+) -> None:
+    widths = {"small_ids": 6, "narrow_ids": 5, "grid_ids": 12, "float_ids": 4}
+    limits = {"small_ids": 7, "narrow_ids": 7, "grid_ids": 1000, "float_ids": 9}
+    rng = np.random.default_rng(5)
+    columns = {
+        name: [f"{name}_{i}" for i in range(width)] for name, width in widths.items()
+    }
+    values = {
+        name: rng.integers(0, limits[name], (20, w)) for name, w in widths.items()
+    }
+    header = [c for name in reversed(widths) for c in columns[name]]
+    table = np.concatenate([values[name] for name in reversed(widths)], axis=1)
+    np.savetxt(
+        tmp_path / "ids.csv",
+        table,
+        fmt="%d",
+        delimiter=",",
+        header=",".join(header),
+        comments="",
+    )
+    (tmp_path / "map.json").write_text(json.dumps(columns), encoding="utf-8")
+
+    run = export(
+        zoo["embedding_variants"],
+        "--samples",
+        tmp_path / "ids.csv",
+        "--columns",
+        tmp_path / "map.json",
+        "--rows",
+        "16",
+        "--out",
+        tmp_path / "out",
+    )
+
+    assert run.returncode == 0, run.output
+    directory = tmp_path / "out" / "embedding_variants"
+    assert report(directory)["verdict"] == "pass"
+    inputs = interchange.read(directory / "model.npz").sample_inputs
+    assert {name: array.dtype.name for name, array in inputs.items()} == {
+        "small_ids": "uint8",
+        "narrow_ids": "int16",
+        "grid_ids": "int64",
+        "float_ids": "float32",
+    }
+    np.testing.assert_array_equal(
+        inputs["grid_ids"], values["grid_ids"][:16].reshape(16, 3, 4)
+    )
+    np.testing.assert_array_equal(inputs["small_ids"], values["small_ids"][:16])
