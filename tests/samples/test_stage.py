@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from stages import tables
+from stages.console import AirlockError
 from stages.samples.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,3 +164,23 @@ def test_an_unreadable_table_is_named(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert f"{table}: cannot be read as PARQUET" in run.stderr
     assert len(run.stderr.splitlines()) == 1
+
+
+def test_a_null_in_a_parquet_file_is_named_by_column_and_row(tmp_path: Path) -> None:
+    frame = pd.read_csv(EXAMPLE / "sessions.csv", nrows=5)
+    frame["pages_viewed"] = frame["pages_viewed"].astype("Float64")
+    frame.loc[3, "pages_viewed"] = pd.NA
+    frame.to_parquet(tmp_path / "rows.parquet")
+
+    with pytest.raises(AirlockError, match="column 'pages_viewed' row 4 is empty"):
+        main(
+            [
+                "--table",
+                str(tmp_path / "rows.parquet"),
+                "--job",
+                str(EXAMPLE / "intent.keras"),
+                str(tmp_path / "samples.npz"),
+            ]
+        )
+
+    assert not (tmp_path / "samples.npz").exists()
