@@ -151,25 +151,8 @@ def _column(
     where = f"{table}: column {name!r}"
     expects = f"(input {spec['name']!r} expects {shape_text(spec)})"
 
-    missing = np.flatnonzero(series.isna().to_numpy())
-    if missing.size:
-        raise AirlockError(f"{where} row {missing[0] + 1} is empty or NaN {expects}")
-    if pd.api.types.is_bool_dtype(series.dtype):
-        series = series.astype("int64")
-    if not (
-        pd.api.types.is_integer_dtype(series.dtype)
-        or pd.api.types.is_float_dtype(series.dtype)
-    ):
-        numbers = pd.to_numeric(series, errors="coerce")
-        bad = np.flatnonzero(numbers.isna().to_numpy())
-        if bad.size:
-            text = series.iloc[bad[0]]
-            raise AirlockError(
-                f"{where} row {bad[0] + 1}: {text!r} is not a number {expects}"
-            )
-        series = numbers
-    integers = pd.api.types.is_integer_dtype(series.dtype)
-    values: np.ndarray = series.to_numpy(dtype=np.int64 if integers else np.float64)
+    values = _numbers(series, where, expects)
+    integers = values.dtype.kind == "i"
 
     if want.kind == "f":
         with np.errstate(over="ignore"):  # too large for the type: refused below
@@ -197,6 +180,31 @@ def _column(
             f"{where} row {bad[0] + 1}: {value} is not {allowed} {expects}"
         )
     return values if integers else values.astype(np.int64)
+
+
+def _numbers(series: pd.Series, where: str, expects: str) -> np.ndarray:
+    """The column as int64 (integer or boolean columns) or float64 values; an
+    empty cell, NaN or text that is not a number is refused with its row."""
+    missing = np.flatnonzero(series.isna().to_numpy())
+    if missing.size:
+        raise AirlockError(f"{where} row {missing[0] + 1} is empty or NaN {expects}")
+    if pd.api.types.is_bool_dtype(series.dtype):
+        series = series.astype("int64")
+    if not (
+        pd.api.types.is_integer_dtype(series.dtype)
+        or pd.api.types.is_float_dtype(series.dtype)
+    ):
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = np.flatnonzero(numbers.isna().to_numpy())
+        if bad.size:
+            text = series.iloc[bad[0]]
+            raise AirlockError(
+                f"{where} row {bad[0] + 1}: {text!r} is not a number {expects}"
+            )
+        series = numbers
+    integers = pd.api.types.is_integer_dtype(series.dtype)
+    values: np.ndarray = series.to_numpy(dtype=np.int64 if integers else np.float64)
+    return values
 
 
 def _number(value: np.generic) -> str:
