@@ -1,8 +1,9 @@
 """airlock: export Keras models to verified ONNX files through sealed environments.
 
 Each stage runs in its own environment, synced exactly to its hash-locked lockfile:
-extract (TensorFlow) -> assemble (onnx) -> verify (onnxruntime). ``nox -s export --
-MODEL ...`` runs the chain; ``nox -l`` lists every session.
+samples (pandas, only for --samples FILE.csv/.parquet) -> extract (TensorFlow) ->
+assemble (onnx) -> verify (onnxruntime). ``nox -s export -- MODEL ...`` runs the
+chain; ``nox -l`` lists every session.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from stages.compat import VERIFY_LINES  # noqa: E402
-from stages.console import AirlockError  # noqa: E402
+from stages.console import EXIT_USAGE, AirlockError  # noqa: E402
 from stages.plan import TF_LINES, ExportPlan, parse_export_arguments  # noqa: E402
 
 nox.needs_version = ">=2026.10.20"
@@ -37,6 +38,7 @@ TEST_SUITES = {
     "assemble": ["tests/interchange", "tests/assemble"],
     "verify": ["tests/verify", "tests/plan"],
     "verify-ort1.17": ["tests/interchange", "tests/verify"],
+    "samples": ["tests/samples"],
     "lint": [],
     f"extract-tf{TF_LINES[-1]}": ["tests/interchange", "tests/extract", "tests/e2e"],
 }
@@ -103,6 +105,34 @@ def _sha256(path: Path) -> str:
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
+def samples(session: nox.Session) -> None:
+    """Read --samples FILE.csv or .parquet with pandas into each model's samples.npz."""
+    plan = _plan(session)
+    if plan.table is None:
+        session.skip("no --samples FILE.csv or .parquet to read")
+    _sync(session, "samples")
+    arguments = [
+        str(a)
+        for job in plan.jobs
+        for a in ("--job", job.source, plan.samples_for(job))
+    ]
+    if plan.columns is not None:
+        arguments += ["--columns", plan.columns]
+    if plan.rows is not None:
+        arguments += ["--rows", str(plan.rows)]
+    try:
+        session.run(
+            "python", "-m", "stages.samples", "--table", str(plan.table), *arguments
+        )
+    except nox.command.CommandFailed as failure:
+        # A usage error found in the data (an input --columns does not know) ends
+        # the export with the usage exit code, as the command line's own do.
+        if failure.return_code == EXIT_USAGE:
+            sys.exit(EXIT_USAGE)
+        raise
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False, requires=["samples"])
 @nox.parametrize("tf", TF_LINES)
 def extract(session: nox.Session, tf: str) -> None:
     """Read Keras models with the pinned TensorFlow line and write model.npz."""
@@ -112,8 +142,10 @@ def extract(session: nox.Session, tf: str) -> None:
         session.skip(f"no model needs the TensorFlow {tf} line")
     _sync(session, f"extract-tf{tf}")
     arguments = [str(a) for job in jobs for a in ("--job", job.source, job.npz)]
-    if plan.samples:
-        arguments += ["--samples", str(plan.samples)]
+    for job in jobs:
+        job_samples = plan.samples_for(job)
+        if job_samples is not None:
+            arguments += ["--samples", str(job_samples)]
     session.run(
         "python",
         "-m",

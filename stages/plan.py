@@ -18,7 +18,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from stages import compat
+from stages import compat, tables
 from stages.console import AirlockError, UsageError
 
 __all__ = [
@@ -37,6 +37,8 @@ TF_LINES = ("2.21",)
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-5
 ARTIFACT_NPZ = "model.npz"
+#: The reference samples the samples stage writes from a CSV or Parquet file.
+ARTIFACT_SAMPLES = "samples.npz"
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,27 @@ class ExportPlan:
     verify_reason: str = "the newest locked onnxruntime"
     #: The sha256 the (single) model.onnx must have, from --expect.
     expect: str | None = None
+    #: ``--columns`` as the samples stage takes it (a file as an absolute path).
+    columns: str | None = None
+    #: ``--rows``: how many rows of a table to use; None for the default.
+    rows: int | None = None
 
     def jobs_for_line(self, line: str) -> list[Job]:
         return [job for job in self.jobs if job.line == line]
+
+    @property
+    def table(self) -> Path | None:
+        """The CSV or Parquet file of ``--samples``, which the samples stage reads."""
+        if self.samples is not None and self.samples.suffix in tables.TABLE_SUFFIXES:
+            return self.samples
+        return None
+
+    def samples_for(self, job: Job) -> Path | None:
+        """The reference-samples ``.npz`` that extract reads for ``job``: the one
+        given, the one the samples stage writes from a table, or None (random)."""
+        if self.table is not None:
+            return job.directory / ARTIFACT_SAMPLES
+        return self.samples
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,9 +147,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--samples",
         type=Path,
-        metavar="FILE.npz",
-        help="an .npz of reference inputs, one array per model input "
-        "(default: seeded random data)",
+        metavar="FILE",
+        help="reference inputs: an .npz with one array per model input, or a .csv "
+        "or .parquet table read by the samples stage (default: seeded random data)",
+    )
+    parser.add_argument(
+        "--columns",
+        metavar="MAPPING",
+        help="with a table: which columns feed which input, "
+        "'input=colA,colB;other=colC' or a .json/.toml file "
+        "(default: one input takes every column in file order)",
+    )
+    parser.add_argument(
+        "--rows",
+        type=int,
+        metavar="N",
+        help=f"with a table: use its first N rows (default: the first "
+        f"{tables.DEFAULT_ROWS}, or all if fewer)",
     )
     parser.add_argument(
         "--tf",
@@ -167,6 +201,7 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a directory")
     samples = _samples(cwd, args.samples)
+    columns = _table_options(cwd, samples, args.columns, args.rows)
 
     models = args.models or [DEFAULT_MODEL]
     base = cwd if args.models else Path(__file__).resolve().parent.parent
@@ -190,6 +225,8 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
         verify_line,
         verify_reason,
         expect,
+        columns,
+        args.rows,
     )
 
 
@@ -225,11 +262,33 @@ def _samples(cwd: Path, samples: Path | None) -> Path | None:
     path = cwd / samples
     if not path.is_file():
         raise UsageError(f"--samples {samples}: no such file")
-    if path.suffix != ".npz":
+    if path.suffix != ".npz" and path.suffix not in tables.TABLE_SUFFIXES:
         raise UsageError(
-            f"--samples {samples}: expected an .npz file with one array per model input"
+            f"--samples {samples}: expected an .npz file with one array per model "
+            "input, or a .csv or .parquet table"
         )
     return path
+
+
+def _table_options(
+    cwd: Path, samples: Path | None, columns: str | None, rows: int | None
+) -> str | None:
+    """``--columns`` checked and ready for the samples stage; checks ``--rows``."""
+    if samples is None or samples.suffix not in tables.TABLE_SUFFIXES:
+        for option, value in (("--columns", columns), ("--rows", rows)):
+            if value is not None:
+                raise UsageError(
+                    f"{option} applies to a .csv or .parquet file given to --samples"
+                )
+        return None
+    if rows is not None and rows < 1:
+        raise UsageError(f"--rows {rows}: must be at least 1")
+    if columns is None:
+        return None
+    tables.parse_columns(columns, cwd)
+    if tables.is_mapping_file(columns):
+        return str(cwd / columns)
+    return columns
 
 
 def _job(

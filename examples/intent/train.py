@@ -6,10 +6,15 @@ same every time it is trained on the same TensorFlow line. Run it in the extract
 environment, which has TensorFlow:
 
     .nox/extract-tf-2-21/bin/python examples/intent/train.py
+
+``--csv`` instead writes ``sessions.csv``: the features of sessions the model was
+not trained on (another seed), as reference inputs for ``--samples``. It needs only
+numpy, and writes the same bytes every time.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +31,10 @@ FEATURES = (
     "hour_of_day",
 )
 OUTPUT = Path(__file__).with_name("intent.keras")
+#: Reference inputs for ``--samples``: held-out sessions, one row each.
+CSV_OUTPUT = Path(__file__).with_name("sessions.csv")
+CSV_ROWS = 300
+CSV_SEED = SEED + 1
 
 
 def synthetic_sessions(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -85,5 +94,18 @@ def main() -> None:
     print(f"validation accuracy {accuracy:.3f}; saved {OUTPUT}")
 
 
+def write_csv() -> None:
+    """Write the features of ``CSV_ROWS`` held-out sessions to ``CSV_OUTPUT``,
+    each value with the 9 significant digits that give its float32 back."""
+    features, _ = synthetic_sessions(CSV_ROWS, CSV_SEED)
+    lines = [",".join(FEATURES)]
+    lines += [",".join(f"{value:.9g}" for value in row) for row in features.tolist()]
+    CSV_OUTPUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{CSV_ROWS} sessions; saved {CSV_OUTPUT}")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--csv"]:
+        write_csv()
+    else:
+        main()

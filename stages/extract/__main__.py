@@ -11,7 +11,13 @@ from typing import Any
 import numpy as np
 
 from stages import interchange
-from stages.console import info, info_environment, parse_arguments, run_main
+from stages.console import (
+    UsageError,
+    info,
+    info_environment,
+    parse_arguments,
+    run_main,
+)
 from stages.environment import check_environment, versions
 
 STAGE = "extract"
@@ -27,8 +33,16 @@ def main(argv: Sequence[str]) -> int:
     environment["tensorflow"] = environment.pop("tensorflow-cpu")
     info_environment(STAGE, environment)
 
-    for source, target in args.job:
-        extract(Path(source), Path(target), environment, args.samples, args.seed)
+    samples = args.samples or [None]
+    if len(samples) == 1:
+        samples = samples * len(args.job)
+    if len(samples) != len(args.job):
+        raise UsageError(
+            f"--samples is given {len(samples)} times for {len(args.job)} jobs; "
+            "give it once for every job, or once per job in the order of --job"
+        )
+    for (source, target), samples_path in zip(args.job, samples, strict=True):
+        extract(Path(source), Path(target), environment, samples_path, args.seed)
     return 0
 
 
@@ -42,22 +56,12 @@ def extract(
     """Read one model and write its interchange file to ``target``."""
     from stages.extract.graph import describe_model
     from stages.extract.loading import load_model
-    from stages.extract.samples import id_limits, load_samples, random_samples
 
     info(STAGE, f"{source}: loading with Keras {environment['keras']}")
     model = load_model(source)
     graph = describe_model(model, str(source))
 
-    if samples_path is None:
-        inputs = random_samples(graph.inputs, seed, id_limits(graph.layers))
-        origin: dict[str, Any] = {"kind": "random", "seed": seed}
-    else:
-        inputs = load_samples(samples_path, graph.inputs)
-        origin = {
-            "kind": "file",
-            "file": samples_path.name,
-            "sha256": _sha256(samples_path),
-        }
+    inputs, origin, samples_environment = _reference_inputs(graph, samples_path, seed)
     outputs = _predict(model, graph.inputs, graph.outputs, inputs)
     origin["rows"] = int(next(iter(inputs.values())).shape[0])
 
@@ -68,17 +72,20 @@ def extract(
             member = interchange.sample_member(kind, name)
             sample_members[kind][name] = member
             arrays[member] = array
+    provenance: dict[str, Any] = {
+        "source": source.name,
+        "source_sha256": _sha256(source),
+        "stage": STAGE,
+        "environment": environment,
+    }
+    if samples_environment:
+        provenance["samples_environment"] = samples_environment
     description = interchange.make_description(
         inputs=graph.inputs,
         layers=graph.layers,
         outputs=graph.outputs,
         samples={**sample_members, "origin": origin},
-        provenance={
-            "source": source.name,
-            "source_sha256": _sha256(source),
-            "stage": STAGE,
-            "environment": environment,
-        },
+        provenance=provenance,
     )
     interchange.write(target, description, arrays)
     info(
@@ -86,6 +93,39 @@ def extract(
         f"{source}: {len(graph.layers)} layers, {len(graph.weights)} weight arrays, "
         f"{origin['rows']} reference rows -> {target}",
     )
+
+
+def _reference_inputs(
+    graph: Any, samples_path: Path | None, seed: int
+) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, str] | None]:
+    """The reference inputs, where they came from, and the environment of the
+    samples stage when it wrote them from a CSV or Parquet file."""
+    from stages.extract.samples import (
+        id_limits,
+        load_samples,
+        random_samples,
+        samples_origin,
+    )
+
+    if samples_path is None:
+        inputs = random_samples(graph.inputs, seed, id_limits(graph.layers))
+        return inputs, {"kind": "random", "seed": seed}, None
+
+    inputs = load_samples(samples_path, graph.inputs)
+    origin: dict[str, Any] = {
+        "kind": "file",
+        "file": samples_path.name,
+        "sha256": _sha256(samples_path),
+    }
+    table = samples_origin(samples_path)
+    if table is None:
+        return inputs, origin, None
+
+    # Written by the samples stage: the table is the origin, and the .npz the file
+    # this stage read.
+    environment = table.pop("environment", None)
+    origin = {**table, "npz": origin["file"], "npz_sha256": origin["sha256"]}
+    return inputs, origin, environment
 
 
 def _predict(
@@ -129,7 +169,9 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--samples",
         type=Path,
-        help="an .npz of reference inputs, one array per model input",
+        action="append",
+        help="an .npz of reference inputs, one array per model input; given once "
+        "for every job, or once per job in the order of --job",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of random inputs")
     return parse_arguments(parser, argv)

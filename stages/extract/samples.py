@@ -1,4 +1,8 @@
-"""Reference inputs: seeded random data, or the user's own from an ``.npz`` file."""
+"""Reference inputs: seeded random data, or the user's own from an ``.npz`` file.
+
+An ``.npz`` written by the samples stage from a CSV or Parquet file also holds the
+member :data:`stages.tables.ORIGIN_MEMBER`, which says where its rows came from.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError, UsageError
+from stages.tables import ORIGIN_MEMBER, decode_origin
 
 __all__ = [
     "BATCH",
@@ -18,6 +23,7 @@ __all__ = [
     "id_limits",
     "load_samples",
     "random_samples",
+    "samples_origin",
 ]
 
 #: Rows of random reference data.
@@ -105,7 +111,7 @@ def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.n
         raise UsageError(f"--samples {path}: expected an .npz archive of {expected}")
 
     with archive:
-        names = sorted(archive.files)
+        names = sorted(name for name in archive.files if name != ORIGIN_MEMBER)
         wanted = sorted(spec["name"] for spec in inputs)
         if names != wanted:
             raise AirlockError(
@@ -126,6 +132,19 @@ def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.n
             f"--samples {path}: inputs hold different numbers of rows {sorted(batches)}"
         )
     return samples
+
+
+def samples_origin(path: Path) -> dict[str, Any] | None:
+    """The origin the samples stage recorded in ``path``, or None if it has none."""
+    with np.load(path, allow_pickle=False) as archive:
+        if ORIGIN_MEMBER not in archive.files:
+            return None
+        member = archive[ORIGIN_MEMBER]
+    if member.dtype != np.uint8 or member.ndim != 1:
+        raise AirlockError(
+            f"--samples {path}: member {ORIGIN_MEMBER!r} is not UTF-8 bytes"
+        )
+    return decode_origin(member.tobytes(), f"--samples {path}")
 
 
 def _conform(

@@ -133,11 +133,7 @@ def verify(
             "opset": int(metadata.get("airlock.opset", -1)),
             "ir_version": int(metadata.get("airlock.ir_version", -1)),
         },
-        "environments": {
-            "extract": provenance.get("environment", {}),
-            "assemble": _prefixed(metadata, "airlock.assemble."),
-            "verify": environment,
-        },
+        "environments": _environments(provenance, metadata, environment),
     }
 
 
@@ -150,6 +146,8 @@ def manifest(
     extract = report["environments"]["extract"]
     line = ".".join(str(extract.get("tensorflow", "")).split(".")[:2])
     lockfiles = [f"extract-tf{line}", "assemble", verify_lockfile]
+    if "samples" in report["environments"]:
+        lockfiles.insert(0, "samples")
     return {
         "source": report["source"],
         "artifacts": {npz.name: _sha256(npz), onnx_file.name: _sha256(onnx_file)},
@@ -159,6 +157,20 @@ def manifest(
             if (LOCKFILES / f"{name}.txt").is_file()
         },
     }
+
+
+def _environments(
+    provenance: dict[str, Any], metadata: dict[str, str], environment: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """The versions each stage ran with, in pipeline order; ``samples`` only when
+    the samples stage read the reference inputs from a CSV or Parquet file."""
+    stages: dict[str, dict[str, str]] = {}
+    if provenance.get("samples_environment"):
+        stages["samples"] = provenance["samples_environment"]
+    stages["extract"] = provenance.get("environment", {})
+    stages["assemble"] = _prefixed(metadata, "airlock.assemble.")
+    stages["verify"] = environment
+    return stages
 
 
 def summary(report: dict[str, Any]) -> list[str]:

@@ -15,7 +15,9 @@ from stages.extract.samples import (
     id_limits,
     load_samples,
     random_samples,
+    samples_origin,
 )
+from stages.tables import ORIGIN_MEMBER, encode_origin
 
 INPUTS = [
     {"name": "features", "dtype": "float32", "shape": [None, 3]},
@@ -113,3 +115,27 @@ def test_ids_stay_within_a_narrow_integer_dtype() -> None:
 
     assert samples["ids"].dtype == np.uint8
     assert samples["ids"].max() > 200
+
+
+def test_samples_written_from_a_table_say_where_they_came_from(
+    tmp_path: Path,
+) -> None:
+    origin = {"kind": "table", "file": "rows.csv", "sha256": "ab", "rows": 2}
+    member = np.frombuffer(encode_origin(origin), dtype=np.uint8)
+    path = tmp_path / "samples.npz"
+    np.savez(
+        path,
+        features=np.ones((2, 3)),
+        ids=np.ones((2, 4), np.int64),
+        **{ORIGIN_MEMBER: member},
+    )
+
+    assert sorted(load_samples(path, INPUTS)) == ["features", "ids"]
+    assert samples_origin(path) == origin
+
+
+def test_samples_of_the_users_own_have_no_recorded_origin(tmp_path: Path) -> None:
+    path = tmp_path / "rows.npz"
+    np.savez(path, features=np.ones((2, 3)), ids=np.ones((2, 4), np.int64))
+
+    assert samples_origin(path) is None
