@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -156,8 +157,7 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
             raise UsageError(f"--{option} must be a number >= 0")
 
     out = cwd / args.out
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    _check_out(out, args.out)
     samples = _samples(cwd, args.samples)
 
     models = args.models or [DEFAULT_MODEL]
@@ -193,6 +193,19 @@ def _verify_line(target_ort: str | None) -> tuple[str, str]:
         f"onnxruntime {line} has no locked verify environment; the opset is capped "
         f"for it and the newest locked onnxruntime verifies"
     )
+
+
+def _check_out(out: Path, given: Path) -> None:
+    """Refuse an output directory that cannot be created or written, before any
+    stage runs: its nearest existing ancestor must be a writable directory."""
+    existing = next(path for path in (out, *out.parents) if path.exists())
+    if not existing.is_dir():
+        where = "exists" if existing == out else f"is under {existing}, which exists"
+        raise UsageError(f"--out {given}: {where} and is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"--out {given}: {existing} is not writable; choose another directory"
+        )
 
 
 def _samples(cwd: Path, samples: Path | None) -> Path | None:

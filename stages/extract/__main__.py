@@ -11,18 +11,25 @@ from typing import Any
 import numpy as np
 
 from stages import interchange
-from stages.console import info, info_environment, parse_arguments, run_main
-from stages.environment import check_environment, versions
+from stages.console import (
+    AirlockError,
+    info,
+    info_environment,
+    parse_arguments,
+    run_main,
+)
+from stages.environment import check_environment, installed_version, versions
+from stages.extract.screening import screen_keras_file
+from stages.plan import TF_LINES
 
 STAGE = "extract"
 
 
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
-    import tensorflow as tf
-
-    line = ".".join(tf.__version__.split(".")[:2])
+    line = _tensorflow_line()
     check_environment(f"extract-tf{line}", f"extract(tf='{line}')")
+    _screen([Path(source) for source, _ in args.job])
     environment = versions("tensorflow-cpu", "keras", "numpy")
     environment["tensorflow"] = environment.pop("tensorflow-cpu")
     info_environment(STAGE, environment)
@@ -30,6 +37,38 @@ def main(argv: Sequence[str]) -> int:
     for source, target in args.job:
         extract(Path(source), Path(target), environment, args.samples, args.seed)
     return 0
+
+
+def _tensorflow_line() -> str:
+    """The TensorFlow line installed here, read without importing TensorFlow."""
+    version = installed_version("tensorflow-cpu", "tensorflow")
+    line = ".".join(version.split(".")[:2]) if version else None
+    if line not in TF_LINES:
+        found = f"TensorFlow {version} is installed" if version else "no TensorFlow"
+        lockfiles = ", ".join(f"lockfiles/extract-tf{known}.txt" for known in TF_LINES)
+        raise AirlockError(
+            f"this stage runs in an extract environment ({lockfiles}), but {found} "
+            "here. Run it through nox, which builds that environment: "
+            "nox -s export -- MODEL"
+        )
+    return line
+
+
+def _screen(sources: list[Path]) -> None:
+    """Refuse broken files and configurations that name code, for every model
+    before any is loaded, so that one run reports them all."""
+    errors = []
+    for source in sources:
+        if source.suffix != ".keras":
+            continue
+        try:
+            screen_keras_file(source)
+        except AirlockError as error:
+            errors.append(error)
+    if errors:
+        failure = AirlockError("\n".join(str(error) for error in errors))
+        failure.exit_code = max(error.exit_code for error in errors)
+        raise failure
 
 
 def extract(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,16 +9,21 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError, UsageError
+from stages.interchange import InterchangeError, load_member, scan_npz
 
 __all__ = [
     "BATCH",
     "DYNAMIC_SIZE",
     "ID_LIMIT",
+    "MAX_SAMPLE_BYTES",
     "id_limits",
     "load_samples",
     "random_samples",
 ]
 
+#: Most bytes of array data a samples file may declare (compressed members are
+#: allowed, so their declared sizes are bounded instead of trusted).
+MAX_SAMPLE_BYTES = 1 << 30
 #: Rows of random reference data.
 BATCH = 8
 #: The size given to a dynamic dimension other than the batch.
@@ -93,28 +97,21 @@ def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.n
     expected = ", ".join(
         f"{s['name']} {s['dtype']}{_shape_text(s['shape'])}" for s in inputs
     )
+    label = f"--samples {path}"
     try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise UsageError(f"--samples {path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise UsageError(
-            f"--samples {path}: not a readable .npz file ({error})"
-        ) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise UsageError(f"--samples {path}: expected an .npz archive of {expected}")
-
-    with archive:
-        names = sorted(archive.files)
-        wanted = sorted(spec["name"] for spec in inputs)
-        if names != wanted:
-            raise AirlockError(
-                f"--samples {path}: holds {names}; the model expects {expected}"
-            )
-        try:
-            arrays = {name: archive[name] for name in names}
-        except ValueError as error:
-            raise AirlockError(f"--samples {path}: refused ({error})") from None
+        headers = scan_npz(path, label, compressed=True, max_bytes=MAX_SAMPLE_BYTES)
+    except InterchangeError as error:
+        if not path.is_file():
+            raise UsageError(str(error)) from None
+        raise
+    names = sorted(headers)
+    wanted = sorted(spec["name"] for spec in inputs)
+    if names != wanted:
+        raise AirlockError(f"{label}: holds {names}; the model expects {expected}")
+    for spec in inputs:
+        header = headers[spec["name"]]
+        _check_header(header.shape, header.dtype, spec, label, expected)
+    arrays = {name: load_member(label, path, headers[name]) for name in names}
 
     samples = {}
     for spec in inputs:
@@ -128,27 +125,41 @@ def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.n
     return samples
 
 
+def _check_header(
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    spec: dict[str, Any],
+    label: str,
+    expected: str,
+) -> None:
+    """Refuse a sample whose declared shape or dtype does not fit its input,
+    before its data is read."""
+    name = spec["name"]
+    want = np.dtype(spec["dtype"])
+    fits = len(shape) == len(spec["shape"]) and all(
+        dim is None or dim == size
+        for dim, size in zip(spec["shape"], shape, strict=True)
+    )
+    if not fits or shape[0] == 0:
+        raise AirlockError(
+            f"{label}: {name!r} has shape {list(shape)}, expected "
+            f"{_shape_text(spec['shape'])} (model inputs: {expected})"
+        )
+    same_kind = (dtype.kind == "f" and want.kind == "f") or (
+        dtype.kind in "iu" and want.kind in "iu"
+    )
+    if dtype != want and not same_kind:
+        raise AirlockError(
+            f"{label}: {name!r} has dtype {dtype}, expected {want} "
+            f"(model inputs: {expected})"
+        )
+
+
 def _conform(
     array: np.ndarray, spec: dict[str, Any], path: Path, expected: str
 ) -> np.ndarray:
     name = spec["name"]
     want = np.dtype(spec["dtype"])
-    shape = spec["shape"]
-    fits = array.ndim == len(shape) and all(
-        dim is None or dim == size for dim, size in zip(shape, array.shape, strict=True)
-    )
-    if not fits or array.shape[0] == 0:
-        raise AirlockError(
-            f"--samples {path}: {name!r} has shape {list(array.shape)}, "
-            f"expected {_shape_text(shape)} (model inputs: {expected})"
-        )
-    same_kind = (array.dtype.kind == "f" and want.kind == "f") or (
-        array.dtype.kind in "iu" and want.kind in "iu"
-    )
-    if array.dtype != want and not same_kind:
-        raise AirlockError(
-            f"--samples {path}: {name!r} has dtype {array.dtype}, expected {want}"
-        )
     if want.kind in "iu" and array.dtype != want:
         info = np.iinfo(want)
         if array.size and (array.min() < info.min or array.max() > info.max):

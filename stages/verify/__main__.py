@@ -22,7 +22,7 @@ from stages.console import (
     parse_arguments,
     run_main,
 )
-from stages.environment import check_environment, versions
+from stages.environment import check_environment, installed_version, versions
 from stages.files import write_atomically
 
 STAGE = "verify"
@@ -34,6 +34,7 @@ DEFAULT_ATOL = 1e-5
 
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
+    _require_onnxruntime()
     environment = versions("onnxruntime", "numpy")
     lockfile = compat.verify_lockfile(environment["onnxruntime"])
     line = compat.ort_line(environment["onnxruntime"])
@@ -56,6 +57,20 @@ def main(argv: Sequence[str]) -> int:
         info(STAGE, f"{report['model']}: report -> {report_file}")
         failed += report["verdict"] != "pass"
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _require_onnxruntime() -> None:
+    """Fail with the environments to use when onnxruntime is not installed here
+    (read from package metadata, before anything imports it)."""
+    if installed_version("onnxruntime") is None:
+        lockfiles = ", ".join(
+            f"lockfiles/{name}.txt" for name in compat.VERIFY_LINES.values()
+        )
+        raise AirlockError(
+            f"this stage runs in a verify environment ({lockfiles}), but "
+            "onnxruntime is not installed here. Run it through nox, which builds "
+            "that environment: nox -s export -- MODEL"
+        )
 
 
 def verify(
