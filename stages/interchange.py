@@ -55,6 +55,8 @@ __all__ = [
     "Interchange",
     "InterchangeError",
     "MemberHeader",
+    "check",
+    "check_all",
     "load_member",
     "make_description",
     "read",
@@ -325,17 +327,7 @@ def read(path: Path) -> Interchange:
     before any weight or sample is loaded.
     """
     label = str(path)
-    headers = scan_npz(path, label, compressed=False)
-    if DESCRIPTION_MEMBER not in headers:
-        raise InterchangeError(
-            f"{path}: no '{DESCRIPTION_MEMBER}' member; this .npz was not "
-            "written by airlock's extract stage"
-        )
-    description = _load_description(
-        path, load_member(label, path, headers.pop(DESCRIPTION_MEMBER))
-    )
-    _check_members(description, set(headers), path)
-    _check_sample_headers(path, description, headers)
+    description, headers = _checked(path)
     arrays = {name: load_member(label, path, headers[name]) for name in sorted(headers)}
 
     samples = description["samples"]
@@ -349,6 +341,41 @@ def read(path: Path) -> Interchange:
         sample_inputs={k: arrays[m] for k, m in samples["inputs"].items()},
         sample_outputs={k: arrays[m] for k, m in samples["outputs"].items()},
     )
+
+
+def check(path: Path) -> None:
+    """Check an interchange file as :func:`read` does, loading only its description;
+    a stage checks every file it was given before it works on the first."""
+    _checked(path)
+
+
+def check_all(paths: list[Path]) -> None:
+    """:func:`check` every file; raise one error that lists every broken file."""
+    errors = []
+    for path in paths:
+        try:
+            check(path)
+        except InterchangeError as error:
+            errors.append(str(error))
+    if errors:
+        raise InterchangeError("\n".join(errors))
+
+
+def _checked(path: Path) -> tuple[dict[str, Any], dict[str, MemberHeader]]:
+    """The validated description and the headers of the other members."""
+    label = str(path)
+    headers = scan_npz(path, label, compressed=False)
+    if DESCRIPTION_MEMBER not in headers:
+        raise InterchangeError(
+            f"{path}: no '{DESCRIPTION_MEMBER}' member; this .npz was not "
+            "written by airlock's extract stage"
+        )
+    description = _load_description(
+        path, load_member(label, path, headers.pop(DESCRIPTION_MEMBER))
+    )
+    _check_members(description, set(headers), path)
+    _check_sample_headers(path, description, headers)
+    return description, headers
 
 
 def _check_sample_headers(

@@ -198,7 +198,7 @@ def _verify_line(target_ort: str | None) -> tuple[str, str]:
 def _check_out(out: Path, given: Path) -> None:
     """Refuse an output directory that cannot be created or written, before any
     stage runs: its nearest existing ancestor must be a writable directory."""
-    existing = next(path for path in (out, *out.parents) if path.exists())
+    existing = next(path for path in (out, *out.parents) if _exists(path))
     if not existing.is_dir():
         where = "exists" if existing == out else f"is under {existing}, which exists"
         raise UsageError(f"--out {given}: {where} and is not a directory")
@@ -206,6 +206,17 @@ def _check_out(out: Path, given: Path) -> None:
         raise UsageError(
             f"--out {given}: {existing} is not writable; choose another directory"
         )
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; one that cannot be examined is taken to exist."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _samples(cwd: Path, samples: Path | None) -> Path | None:
@@ -225,15 +236,15 @@ def _job(
     base: Path, given: Path, out: Path, tf: str | None, samples: Path | None
 ) -> Job:
     source = base / given
-    if not source.exists():
-        raise UsageError(f"{given}: no such model file")
-    if source.is_dir():
+    try:
+        source.open("rb").close()
+    except FileNotFoundError:
+        raise UsageError(f"{given}: no such model file") from None
+    except IsADirectoryError:
         raise UsageError(
             f"{given}: is a directory; airlock exports .keras files "
             "(SavedModel directories are not supported)"
-        )
-    try:
-        source.open("rb").close()
+        ) from None
     except OSError as error:
         raise UsageError(f"{given}: cannot be read ({error.strerror})") from None
 

@@ -90,13 +90,13 @@ def screen_keras_file(path: Path) -> None:
 def _read_config(path: Path) -> Any:
     """The parsed ``config.json`` of the archive, with one clear error per way in
     which the file can be broken."""
-    if not path.exists():
-        raise UsageError(f"{path}: no such model file")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory, not a .keras file")
     try:
         with path.open("rb") as stream:
             head = stream.read(4)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such model file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a .keras file") from None
     except OSError as error:
         raise UsageError(f"{path}: cannot be read ({error.strerror})") from None
     if not head:
@@ -230,7 +230,10 @@ class _Screen:
         )
         if custom:
             name = registered if isinstance(registered, str) else class_name
-            source = f" from module {module}" if module else ""
+            registered_custom = isinstance(registered, str) and ">" in registered
+            source = (
+                f" from module {module}" if module and not registered_custom else ""
+            )
             if isinstance(module, str) and module.startswith("keras"):
                 self.problems.append(
                     f"{where}: {class_name}{source} is not one of Keras's layers, "

@@ -41,6 +41,7 @@ def main(argv: Sequence[str]) -> int:
     check_environment(lockfile, f"verify(ort='{line}')")
     info_environment(STAGE, environment)
 
+    interchange.check_all([Path(npz) for npz, _, _ in args.job])
     failed = 0
     for npz, onnx_file, report_file in args.job:
         report = verify(Path(npz), Path(onnx_file), args.rtol, args.atol, environment)
