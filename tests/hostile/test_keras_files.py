@@ -243,16 +243,22 @@ def test_unreadable_model_is_a_usage_error(hostile_models: Path) -> None:
     path = directory / "secret.keras"
     shutil.copy(hostile_models / "lambda_payload.keras", path)
     path.chmod(0)
-    prefix: list[str] = []
+    command = [sys.executable, "-B", "-m", "stages.extract", "--job", str(path)]
+    command.append(str(directory / "out" / "model.npz"))
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
             pytest.skip("running as root without setpriv to drop privileges")
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        command = [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            *command,
+        ]
 
     try:
         process = subprocess.run(
-            [*prefix, sys.executable, "-B", "-m", "stages.extract"]
-            + ["--job", str(path), str(directory / "out" / "model.npz")],
+            command,
             cwd=ROOT,
             env=STAGE_ENVIRONMENT,
             capture_output=True,
