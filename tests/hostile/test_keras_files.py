@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import (
+from hostile_files import (
     ROOT,
     STAGE_ENVIRONMENT,
     Run,
