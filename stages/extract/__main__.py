@@ -44,11 +44,11 @@ def _tensorflow_line() -> str:
     version = installed_version("tensorflow-cpu", "tensorflow")
     line = ".".join(version.split(".")[:2]) if version else None
     if line not in TF_LINES:
-        found = f"TensorFlow {version} is installed" if version else "no TensorFlow"
+        found = f"TensorFlow {version} is" if version else "TensorFlow is not"
         lockfiles = ", ".join(f"lockfiles/extract-tf{known}.txt" for known in TF_LINES)
         raise AirlockError(
             f"this stage runs in an extract environment ({lockfiles}), but {found} "
-            "here. Run it through nox, which builds that environment: "
+            "installed here. Run it through nox, which builds that environment: "
             "nox -s export -- MODEL"
         )
     return line
