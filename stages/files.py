@@ -1,7 +1,10 @@
 """Write artifacts so that a reader never sees a partial file.
 
 Every artifact is written to a temporary name in its own directory and renamed into
-place once complete: a failure leaves the previous good file, and no partial one.
+place once complete: a failure leaves the previous good file, and no partial one. A
+process killed outright (``SIGKILL``, a power cut) cannot remove its temporary
+file: it stays as a hidden ``.<name>.<random>.tmp`` beside the artifact, which no
+stage reads.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise AirlockError(
+            f"{path}: could not be written ({error.strerror or error}); "
+            "an earlier file there is unchanged"
+        ) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
