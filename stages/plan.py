@@ -223,8 +223,16 @@ def _samples(cwd: Path, samples: Path | None) -> Path | None:
     if samples is None:
         return None
     path = cwd / samples
-    if not path.is_file():
-        raise UsageError(f"--samples {samples}: no such file")
+    try:
+        path.open("rb").close()
+    except FileNotFoundError:
+        raise UsageError(f"--samples {samples}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"--samples {samples}: is a directory") from None
+    except OSError as error:
+        raise UsageError(
+            f"--samples {samples}: cannot be read ({error.strerror})"
+        ) from None
     if path.suffix != ".npz":
         raise UsageError(
             f"--samples {samples}: expected an .npz file with one array per model input"
