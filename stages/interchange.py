@@ -57,7 +57,7 @@ __all__ = [
     "MemberHeader",
     "check",
     "check_all",
-    "load_member",
+    "load_members",
     "make_description",
     "read",
     "sample_member",
@@ -303,10 +303,25 @@ def _read_header(
     return MemberHeader(name, dtype, tuple(shape), info)
 
 
-def load_member(label: str, path: Path, header: MemberHeader) -> np.ndarray:
-    """The array of one member that :func:`scan_npz` checked, read without pickles."""
+def load_members(
+    label: str, path: Path, headers: Mapping[str, MemberHeader]
+) -> dict[str, np.ndarray]:
+    """The arrays of members that :func:`scan_npz` checked, read without pickles."""
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(header.info) as stream:
+        with zipfile.ZipFile(path) as archive:
+            return {
+                name: _load_member(label, archive, header)
+                for name, header in sorted(headers.items())
+            }
+    except (zipfile.BadZipFile, OSError) as error:
+        raise InterchangeError(f"{label}: cannot be read ({error})") from None
+
+
+def _load_member(
+    label: str, archive: zipfile.ZipFile, header: MemberHeader
+) -> np.ndarray:
+    try:
+        with archive.open(header.info) as stream:
             array = np.lib.format.read_array(
                 stream, allow_pickle=False, max_header_size=_MAX_HEADER_BYTES
             )
@@ -328,7 +343,7 @@ def read(path: Path) -> Interchange:
     """
     label = str(path)
     description, headers = _checked(path)
-    arrays = {name: load_member(label, path, headers[name]) for name in sorted(headers)}
+    arrays = load_members(label, path, headers)
 
     samples = description["samples"]
     return Interchange(
@@ -370,9 +385,8 @@ def _checked(path: Path) -> tuple[dict[str, Any], dict[str, MemberHeader]]:
             f"{path}: no '{DESCRIPTION_MEMBER}' member; this .npz was not "
             "written by airlock's extract stage"
         )
-    description = _load_description(
-        path, load_member(label, path, headers.pop(DESCRIPTION_MEMBER))
-    )
+    member = load_members(label, path, {"": headers.pop(DESCRIPTION_MEMBER)})[""]
+    description = _load_description(path, member)
     _check_members(description, set(headers), path)
     _check_sample_headers(path, description, headers)
     return description, headers

@@ -199,7 +199,11 @@ def _check_out(out: Path, given: Path) -> None:
     """Refuse an output directory that cannot be created or written, before any
     stage runs: its nearest existing ancestor must be a writable directory."""
     existing = next(path for path in (out, *out.parents) if _exists(path))
-    if not existing.is_dir():
+    try:
+        is_directory = existing.is_dir()
+    except OSError:  # cannot be examined: the access check below says why
+        is_directory = True
+    if not is_directory:
         where = "exists" if existing == out else f"is under {existing}, which exists"
         raise UsageError(f"--out {given}: {where} and is not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError, UsageError
-from stages.interchange import InterchangeError, load_member, scan_npz
+from stages.interchange import InterchangeError, load_members, scan_npz
 
 __all__ = [
     "BATCH",
@@ -111,7 +111,7 @@ def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.n
     for spec in inputs:
         header = headers[spec["name"]]
         _check_header(header.shape, header.dtype, spec, label, expected)
-    arrays = {name: load_member(label, path, headers[name]) for name in names}
+    arrays = load_members(label, path, headers)
 
     samples = {}
     for spec in inputs:
