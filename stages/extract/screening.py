@@ -81,7 +81,12 @@ def screen_keras_file(path: Path) -> None:
     """
     config = _read_config(path)
     screen = _Screen()
-    screen.model(config)
+    try:
+        screen.model(config)
+    except RecursionError:
+        raise AirlockError(
+            f"{path}: {CONFIG_MEMBER} is nested deeper than any model"
+        ) from None
     problems = screen.report()
     if problems:
         raise AirlockError("\n".join(f"{path}: {problem}" for problem in problems))
@@ -128,6 +133,10 @@ def _read_config(path: Path) -> Any:
         return json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise AirlockError(f"{path}: {CONFIG_MEMBER} is not JSON ({error})") from None
+    except RecursionError:
+        raise AirlockError(
+            f"{path}: {CONFIG_MEMBER} is nested deeper than any model"
+        ) from None
 
 
 @dataclass

@@ -50,6 +50,7 @@ REFUSED: dict[str, tuple[str, ...]] = {
     "not_a_zip": ("not a zip archive",),
     "zip_without_config": ("is a zip archive without config.json",),
     "config_not_json": ("config.json is not JSON",),
+    "config_too_deep": ("config.json is nested deeper than any model",),
 }
 #: Paths that cannot be used at all: usage errors.
 UNUSABLE = {
@@ -179,6 +180,8 @@ def hostile_models(tmp_path_factory: pytest.TempPathFactory, canary: Path) -> Pa
     (directory / "not_a_zip.keras").write_text("model = 'definitely'\n")
     zip_members(directory / "zip_without_config.keras", {"metadata.json": b"{}"})
     zip_members(directory / "config_not_json.keras", {"config.json": b"{not json"})
+    deep = b"[" * 100_000 + b"]" * 100_000
+    zip_members(directory / "config_too_deep.keras", {"config.json": deep})
     dense.unlink()
     return directory
 
