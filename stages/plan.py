@@ -37,6 +37,8 @@ TF_LINES = ("2.21",)
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-5
 ARTIFACT_NPZ = "model.npz"
+#: metadata.json of a .keras file holds a few versions; a larger one is not read.
+MAX_METADATA_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -282,9 +284,20 @@ def choose_line(source: Path) -> tuple[str, str]:
     newest = TF_LINES[-1]
     try:
         with zipfile.ZipFile(source) as archive:
-            metadata = json.loads(archive.read("metadata.json"))
+            info = archive.getinfo("metadata.json")
+            if info.file_size > MAX_METADATA_BYTES:
+                raise ValueError("metadata.json is larger than any Keras metadata")
+            metadata = json.loads(archive.read(info))
         version = Version(str(metadata["keras_version"]))
-    except (OSError, KeyError, ValueError, InvalidVersion, zipfile.BadZipFile):
+    except (
+        OSError,
+        KeyError,
+        TypeError,
+        ValueError,
+        RecursionError,
+        InvalidVersion,
+        zipfile.BadZipFile,
+    ):
         return newest, "the Keras version saved in the file could not be read"
     if version.major < 3:
         raise AirlockError(
