@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from stages import compat
 from stages.console import AirlockError, UsageError
+from stages.files import unwritable
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -199,30 +199,10 @@ def _verify_line(target_ort: str | None) -> tuple[str, str]:
 
 def _check_out(out: Path, given: Path) -> None:
     """Refuse an output directory that cannot be created or written, before any
-    stage runs: its nearest existing ancestor must be a writable directory."""
-    existing = next(path for path in (out, *out.parents) if _exists(path))
-    try:
-        is_directory = existing.is_dir()
-    except OSError:  # cannot be examined: the access check below says why
-        is_directory = True
-    if not is_directory:
-        where = "exists" if existing == out else f"is under {existing}, which exists"
-        raise UsageError(f"--out {given}: {where} and is not a directory")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(
-            f"--out {given}: {existing} is not writable; choose another directory"
-        )
-
-
-def _exists(path: Path) -> bool:
-    """Whether ``path`` exists; one that cannot be examined is taken to exist."""
-    try:
-        path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        return False
-    except OSError:
-        return True
-    return True
+    stage runs."""
+    problem = unwritable(out)
+    if problem:
+        raise UsageError(f"--out {given}: {problem}; choose another directory")
 
 
 def _samples(cwd: Path, samples: Path | None) -> Path | None:

@@ -20,6 +20,7 @@ from stages.console import (
 )
 from stages.environment import check_environment, installed_version, versions
 from stages.extract.screening import screen_keras_file
+from stages.files import unwritable
 from stages.plan import TF_LINES
 
 STAGE = "extract"
@@ -29,7 +30,7 @@ def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
     line = _tensorflow_line()
     check_environment(f"extract-tf{line}", f"extract(tf='{line}')")
-    _screen([Path(source) for source, _ in args.job])
+    _screen([(Path(source), Path(target)) for source, target in args.job])
     environment = versions("tensorflow-cpu", "keras", "numpy")
     environment["tensorflow"] = environment.pop("tensorflow-cpu")
     info_environment(STAGE, environment)
@@ -54,11 +55,15 @@ def _tensorflow_line() -> str:
     return line
 
 
-def _screen(sources: list[Path]) -> None:
-    """Refuse broken files and configurations that name code, for every model
-    before any is loaded, so that one run reports them all."""
+def _screen(jobs: list[tuple[Path, Path]]) -> None:
+    """Refuse broken files, configurations that name code and outputs that cannot
+    be written, for every job before any model is loaded, so that one run
+    reports them all and none waits for TensorFlow to start."""
     errors = []
-    for source in sources:
+    for source, target in jobs:
+        problem = unwritable(target.parent)
+        if problem:
+            errors.append(AirlockError(f"{target.parent}: {problem}"))
         if source.suffix != ".keras":
             continue
         try:
