@@ -258,10 +258,10 @@ def _claims_two_gigabytes(path: Path) -> None:
                 p,
                 {
                     **_valid_members(),
-                    "samples/outputs/dense.npy": _npy(np.zeros((5, 2), np.float32)),
+                    "samples/inputs/x.npy": _npy(np.zeros(3, np.float32)),
                 },
             ),
-            "different numbers of rows",
+            r"reference input 'x' is float32\[3\]",
         ),
         (lambda p: p.write_bytes(b""), "not a readable .npz archive"),
     ],
