@@ -19,6 +19,7 @@ from stages.console import (
     run_main,
 )
 from stages.environment import check_environment, installed_version, versions
+from stages.extract.samples import check_samples_file
 from stages.extract.screening import screen_keras_file
 from stages.files import unwritable
 from stages.plan import TF_LINES
@@ -30,7 +31,7 @@ def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
     line = _tensorflow_line()
     check_environment(f"extract-tf{line}", f"extract(tf='{line}')")
-    _screen([(Path(source), Path(target)) for source, target in args.job])
+    _screen([(Path(source), Path(target)) for source, target in args.job], args.samples)
     environment = versions("tensorflow-cpu", "keras", "numpy")
     environment["tensorflow"] = environment.pop("tensorflow-cpu")
     info_environment(STAGE, environment)
@@ -55,11 +56,16 @@ def _tensorflow_line() -> str:
     return line
 
 
-def _screen(jobs: list[tuple[Path, Path]]) -> None:
-    """Refuse broken files, configurations that name code and outputs that cannot
-    be written, for every job before any model is loaded, so that one run
-    reports them all and none waits for TensorFlow to start."""
+def _screen(jobs: list[tuple[Path, Path]], samples: Path | None) -> None:
+    """Refuse broken files, configurations that name code, outputs that cannot
+    be written and a broken samples file, for every job before any model is
+    loaded, so that one run reports them all and none waits for TensorFlow."""
     errors = []
+    if samples is not None:
+        try:
+            check_samples_file(samples)
+        except AirlockError as error:
+            errors.append(error)
     for source, target in jobs:
         problem = unwritable(target.parent)
         if problem:

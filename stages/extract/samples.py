@@ -9,13 +9,19 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError, UsageError
-from stages.interchange import InterchangeError, load_members, scan_npz
+from stages.interchange import (
+    InterchangeError,
+    MemberHeader,
+    load_members,
+    scan_npz,
+)
 
 __all__ = [
     "BATCH",
     "DYNAMIC_SIZE",
     "ID_LIMIT",
     "MAX_SAMPLE_BYTES",
+    "check_samples_file",
     "id_limits",
     "load_samples",
     "random_samples",
@@ -87,6 +93,21 @@ def random_samples(
     return samples
 
 
+def check_samples_file(path: Path) -> dict[str, MemberHeader]:
+    """The headers of a samples file, read without reading its arrays: a file
+    that is not an ``.npz``, holds pickles or declares more than
+    :data:`MAX_SAMPLE_BYTES` is refused (a path that cannot be read is a usage
+    error)."""
+    try:
+        return scan_npz(
+            path, f"--samples {path}", compressed=True, max_bytes=MAX_SAMPLE_BYTES
+        )
+    except InterchangeError as error:
+        if not path.is_file():
+            raise UsageError(str(error)) from None
+        raise
+
+
 def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
     """The user's reference inputs, checked against the model's inputs.
 
@@ -98,12 +119,7 @@ def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.n
         f"{s['name']} {s['dtype']}{_shape_text(s['shape'])}" for s in inputs
     )
     label = f"--samples {path}"
-    try:
-        headers = scan_npz(path, label, compressed=True, max_bytes=MAX_SAMPLE_BYTES)
-    except InterchangeError as error:
-        if not path.is_file():
-            raise UsageError(str(error)) from None
-        raise
+    headers = check_samples_file(path)
     names = sorted(headers)
     wanted = sorted(spec["name"] for spec in inputs)
     if names != wanted:

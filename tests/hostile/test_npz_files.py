@@ -272,6 +272,7 @@ def test_pickled_samples_are_refused_end_to_end(
     assert_refused(
         run, f"--samples {samples}: member 'x' is an object array (a pickle)"
     )
+    assert "loading with Keras" not in run.output, "refused before loading"
     assert not canary.exists()
     assert not any((tmp_path / "out").rglob("model.*"))
 
