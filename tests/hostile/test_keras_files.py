@@ -23,6 +23,7 @@ from hostile_files import (
     Run,
     assert_refused,
     error_line,
+    export,
     rewrite_config,
     run_stage,
     zip_members,
@@ -219,6 +220,24 @@ def test_hostile_keras_file_is_refused_before_loading(
         assert fragment in line
     assert not canary.exists(), "a payload ran"
     assert not any(refused_out.rglob("*"))
+
+
+def test_hostile_keras_files_are_refused_through_nox(
+    hostile_models: Path, tmp_path: Path, canary: Path
+) -> None:
+    """The same refusals when a user runs the export."""
+    names = ("lambda_payload", "custom_layer", "truncated")
+
+    run = export(
+        *[hostile_models / f"{name}.keras" for name in names], "--out", tmp_path
+    )
+
+    assert_refused(run, codes=(1,))
+    for name in names:
+        line = error_line(run, hostile_models / f"{name}.keras")
+        assert REFUSED[name][0] in line
+    assert not canary.exists(), "a payload ran"
+    assert not any(tmp_path.rglob("*.*"))
 
 
 def test_custom_class_is_reported_once_with_every_layer(refused_run: Run) -> None:
