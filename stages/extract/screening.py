@@ -9,9 +9,9 @@ configuration as plain JSON, without importing Keras, and refuses:
   (``TFSMLayer``, ``TorchModuleWrapper``, ``JaxLayer``, ``FlaxLayer``), and saved
   Python lambdas anywhere;
 - classes outside Keras's own layers, models, initializers, regularizers,
-  constraints and activations: a ``module`` elsewhere, or a ``registered_name``
-  of a custom package (``mypkg>Scale``); custom layer classes are reported once
-  per class, with the layers that use them;
+  constraints, activations and operations: a ``module`` elsewhere, or a
+  ``registered_name`` of a custom package (``mypkg>Scale``); custom classes are
+  reported once per class, with the layers that use them;
 - references to Python functions other than Keras activations;
 - configurations that try to switch unsafe deserialization on.
 
@@ -66,6 +66,9 @@ KERAS_PACKAGES = (
     "activations",
     "dtype_policies",
     "quantizers",
+    # Operations on symbolic tensors outside a layer (the mask of a Masking
+    # layer): Keras's own code; the graph stage names them as unsupported.
+    "ops",
 )
 _KERAS_FUNCTIONS = ("keras.activations", "keras.src.activations")
 _UNSAFE_SWITCHES = ("enable_unsafe_deserialization", "safe_mode")
