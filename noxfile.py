@@ -40,7 +40,12 @@ TEST_SUITES = {
     "verify-ort1.17": ["tests/interchange", "tests/verify"],
     "samples": ["tests/samples"],
     "lint": [],
-    f"extract-tf{TF_LINES[-1]}": ["tests/interchange", "tests/extract", "tests/e2e"],
+    f"extract-tf{TF_LINES[-1]}": [
+        "tests/interchange",
+        "tests/extract",
+        "tests/hostile",
+        "tests/e2e",
+    ],
 }
 
 #: TensorFlow's start-up chatter off; oneDNN's reordered float sums off, so the

@@ -68,4 +68,15 @@ def run_main(stage: str, main: Callable[[Sequence[str]], int]) -> None:
     except AirlockError as error:
         print(f"airlock {stage}: error: {error}", file=sys.stderr, flush=True)
         code = error.exit_code
+    except ModuleNotFoundError as error:
+        # The environment check runs before a stage imports its libraries; this
+        # is the last resort for a module that it does not know about.
+        print(
+            f"airlock {stage}: error: the Python module {error.name!r} is missing; "
+            f"this stage runs in its own environment: run it through nox "
+            f"(nox -s export -- MODEL)",
+            file=sys.stderr,
+            flush=True,
+        )
+        code = EXIT_FAILED
     sys.exit(code)

@@ -23,6 +23,7 @@ from stages.console import AirlockError
 __all__ = [
     "LOCKFILES",
     "check_environment",
+    "installed_version",
     "locked_versions",
     "lockfile_sha256",
     "versions",
@@ -53,9 +54,29 @@ def lockfile_sha256(environment: str) -> str:
     return hashlib.sha256((LOCKFILES / f"{environment}.txt").read_bytes()).hexdigest()
 
 
+def installed_version(*distributions: str) -> str | None:
+    """The installed version of the first of ``distributions`` that is installed.
+
+    Read from the package metadata, without importing anything: a stage asks this
+    before it imports its libraries, so that running it in the wrong environment
+    ends in a message and not in an ``ImportError``.
+    """
+    for name in distributions:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
 def check_environment(environment: str, session: str) -> None:
     """Fail unless every pin of ``lockfiles/<environment>.txt`` is installed."""
     lockfile = LOCKFILES / f"{environment}.txt"
+    if not lockfile.is_file():
+        raise AirlockError(
+            f"this stage has no locked environment lockfiles/{environment}.txt; "
+            f"run it through nox, which builds the right one: nox -s {session}"
+        )
     wrong = []
     for name, version in sorted(locked_versions(lockfile).items()):
         try:

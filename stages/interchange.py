@@ -23,7 +23,14 @@ Layers are in topological order: a layer reads only graph inputs and tensors tha
 earlier layer wrote. Outputs name the tensor they expose in ``"tensor"``.
 
 Members are written in sorted order with fixed timestamps, so the same content always
-gives the same bytes.
+gives the same bytes, and stored without compression.
+
+A reader trusts nothing in the file before it has checked it: :func:`scan_npz` reads
+the zip directory and each member's ``.npy`` header without reading array data or
+unpickling anything, and refuses compressed members, declared sizes beyond the
+file, object arrays and dtypes outside :data:`DTYPES`; :func:`read` then checks the
+member names against the description and the reference inputs' shapes and dtypes
+against the model's inputs before it loads a single array.
 """
 
 from __future__ import annotations
@@ -48,9 +55,14 @@ __all__ = [
     "FORMAT_VERSION",
     "Interchange",
     "InterchangeError",
+    "MemberHeader",
+    "check",
+    "check_all",
+    "load_members",
     "make_description",
     "read",
     "sample_member",
+    "scan_npz",
     "validate_description",
     "weight_member",
     "write",
@@ -77,6 +89,8 @@ DTYPES = frozenset(
     }
 )
 
+#: Largest ``.npy`` header read; numpy's own limit for untrusted files.
+_MAX_HEADER_BYTES = 10_000
 _MEMBER_NAME = re.compile(r"^[A-Za-z0-9_.:/-]{1,200}$")
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -176,30 +190,161 @@ def _zip(members: Mapping[str, np.ndarray]) -> bytes:
     return stream.getvalue()
 
 
-def read(path: Path) -> Interchange:
-    """Read and validate an interchange file; never unpickles anything."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise InterchangeError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise InterchangeError(
-            f"{path}: not an airlock interchange file ({error})"
-        ) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise InterchangeError(f"{path}: a single .npy array, not an .npz archive")
+@dataclass(frozen=True)
+class MemberHeader:
+    """What a member of an ``.npz`` declares, read without reading its data."""
 
-    with archive:
-        names = set(archive.files)
-        if DESCRIPTION_MEMBER not in names:
+    name: str
+    dtype: np.dtype[Any]
+    shape: tuple[int, ...]
+    info: zipfile.ZipInfo
+
+
+def scan_npz(
+    path: Path, label: str, *, compressed: bool, max_bytes: int | None = None
+) -> dict[str, MemberHeader]:
+    """The header of every array in the ``.npz`` at ``path``, checked before use.
+
+    Refused, with ``label`` (the file as the user named it) in the message: a file
+    that is not a zip archive, a member that is not an ``.npy`` array or appears
+    twice, a compressed member unless ``compressed``, declared sizes beyond the
+    file (or beyond ``max_bytes`` of array data), an object array (a pickle) or a
+    dtype outside :data:`DTYPES`, and a header whose shape does not fit the
+    member's size. Nothing is unpickled and no array data is read.
+    """
+    try:
+        size = path.stat().st_size
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            _check_directory(label, infos, size, compressed, max_bytes)
+            return {
+                info.filename[: -len(".npy")]: _read_header(label, archive, info)
+                for info in infos
+            }
+    except FileNotFoundError:
+        raise InterchangeError(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise InterchangeError(f"{label}: is a directory, not an .npz file") from None
+    except PermissionError as error:
+        raise InterchangeError(f"{label}: cannot be read ({error.strerror})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
+        raise InterchangeError(
+            f"{label}: not a readable .npz archive ({error})"
+        ) from None
+
+
+def _check_directory(
+    label: str,
+    infos: list[zipfile.ZipInfo],
+    size: int,
+    compressed: bool,
+    max_bytes: int | None,
+) -> None:
+    names = [info.filename for info in infos]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InterchangeError(f"{label}: members appear twice: {', '.join(twice)}")
+    for info in infos:
+        if not info.filename.endswith(".npy"):
             raise InterchangeError(
-                f"{path}: no '{DESCRIPTION_MEMBER}' member; this .npz was not "
-                "written by airlock's extract stage"
+                f"{label}: member '{info.filename}' is not an .npy array"
             )
-        description = _load_description(path, archive[DESCRIPTION_MEMBER])
-        names.discard(DESCRIPTION_MEMBER)
-        _check_members(description, names, path)
-        arrays = {name: _load_member(path, archive, name) for name in sorted(names)}
+        if info.compress_type != zipfile.ZIP_STORED and not compressed:
+            raise InterchangeError(
+                f"{label}: member '{info.filename}' is compressed; airlock writes "
+                "stored members only, so this file was not written by it"
+            )
+        if info.header_offset + info.compress_size > size:
+            raise InterchangeError(
+                f"{label}: member '{info.filename}' declares "
+                f"{info.compress_size} bytes beyond the file's {size}"
+            )
+    declared = sum(info.file_size for info in infos)
+    limit = max_bytes if compressed else size
+    if limit is not None and declared > limit:
+        raise InterchangeError(
+            f"{label}: members declare {declared} bytes, more than "
+            + (f"the {limit} allowed" if compressed else f"the file's {size} bytes")
+        )
+
+
+def _read_header(
+    label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo
+) -> MemberHeader:
+    name = info.filename[: -len(".npy")]
+    with archive.open(info) as stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+            read = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read(stream, max_header_size=_MAX_HEADER_BYTES)
+        except (ValueError, SyntaxError, EOFError) as error:
+            raise InterchangeError(
+                f"{label}: member '{name}' is not a valid .npy array ({error})"
+            ) from None
+        offset = stream.tell()
+    if dtype.hasobject:
+        raise InterchangeError(
+            f"{label}: member '{name}' is an object array (a pickle), refused unread"
+        )
+    if dtype.name not in DTYPES:
+        raise InterchangeError(
+            f"{label}: member '{name}' has dtype {dtype}; "
+            f"allowed: {', '.join(sorted(DTYPES))}"
+        )
+    expected = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    if expected != info.file_size - offset:
+        raise InterchangeError(
+            f"{label}: member '{name}' declares shape {list(shape)} ({expected} "
+            f"bytes) but holds {info.file_size - offset}"
+        )
+    return MemberHeader(name, dtype, tuple(shape), info)
+
+
+def load_members(
+    label: str, path: Path, headers: Mapping[str, MemberHeader]
+) -> dict[str, np.ndarray]:
+    """The arrays of members that :func:`scan_npz` checked, read without pickles."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {
+                name: _load_member(label, archive, header)
+                for name, header in sorted(headers.items())
+            }
+    except (zipfile.BadZipFile, OSError) as error:
+        raise InterchangeError(f"{label}: cannot be read ({error})") from None
+
+
+def _load_member(
+    label: str, archive: zipfile.ZipFile, header: MemberHeader
+) -> np.ndarray:
+    try:
+        with archive.open(header.info) as stream:
+            array = np.lib.format.read_array(
+                stream, allow_pickle=False, max_header_size=_MAX_HEADER_BYTES
+            )
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise InterchangeError(
+            f"{label}: member '{header.name}' cannot be read ({error})"
+        ) from None
+    if array.dtype != header.dtype or array.shape != header.shape:
+        raise InterchangeError(f"{label}: member '{header.name}' changed while read")
+    return np.asarray(array)
+
+
+def read(path: Path) -> Interchange:
+    """Read and validate an interchange file; never unpickles anything.
+
+    Every member's header is checked (:func:`scan_npz`), then the description,
+    then the member names and the reference inputs against the description,
+    before any weight or sample is loaded.
+    """
+    label = str(path)
+    description, headers = _checked(path)
+    arrays = load_members(label, path, headers)
 
     samples = description["samples"]
     return Interchange(
@@ -212,6 +357,66 @@ def read(path: Path) -> Interchange:
         sample_inputs={k: arrays[m] for k, m in samples["inputs"].items()},
         sample_outputs={k: arrays[m] for k, m in samples["outputs"].items()},
     )
+
+
+def check(path: Path) -> None:
+    """Check an interchange file as :func:`read` does, loading only its description;
+    a stage checks every file it was given before it works on the first."""
+    _checked(path)
+
+
+def check_all(paths: list[Path]) -> None:
+    """:func:`check` every file; raise one error that lists every broken file."""
+    errors = []
+    for path in paths:
+        try:
+            check(path)
+        except InterchangeError as error:
+            errors.append(str(error))
+    if errors:
+        raise InterchangeError("\n".join(errors))
+
+
+def _checked(path: Path) -> tuple[dict[str, Any], dict[str, MemberHeader]]:
+    """The validated description and the headers of the other members."""
+    label = str(path)
+    headers = scan_npz(path, label, compressed=False)
+    if DESCRIPTION_MEMBER not in headers:
+        raise InterchangeError(
+            f"{path}: no '{DESCRIPTION_MEMBER}' member; this .npz was not "
+            "written by airlock's extract stage"
+        )
+    member = load_members(label, path, {"": headers.pop(DESCRIPTION_MEMBER)})[""]
+    description = _load_description(path, member)
+    _check_members(description, set(headers), path)
+    _check_sample_headers(path, description, headers)
+    return description, headers
+
+
+def _check_sample_headers(
+    path: Path, description: Mapping[str, Any], headers: Mapping[str, MemberHeader]
+) -> None:
+    """The reference inputs must have their input's dtype, fit its shape and have
+    the same number of rows. (Outputs are compared by verification, which reports
+    a shape or dtype that differs from the model's.)"""
+    rows = set()
+    for spec in description["inputs"]:
+        header = headers[description["samples"]["inputs"][spec["name"]]]
+        fits = len(header.shape) == len(spec["shape"]) and all(
+            dim is None or dim == size
+            for dim, size in zip(spec["shape"], header.shape, strict=True)
+        )
+        if header.dtype.name != spec["dtype"] or not fits:
+            raise InterchangeError(
+                f"{path}: reference input {spec['name']!r} is "
+                f"{header.dtype}{list(header.shape)}, but the model's input is "
+                f"{spec['dtype']}{spec['shape']}"
+            )
+        rows.add(header.shape[0] if header.shape else None)
+    if len(rows) > 1:
+        raise InterchangeError(
+            f"{path}: the reference inputs have different numbers of rows"
+        )
 
 
 def _load_description(path: Path, member: np.ndarray) -> dict[str, Any]:
@@ -228,17 +433,6 @@ def _load_description(path: Path, member: np.ndarray) -> dict[str, Any]:
     except InterchangeError as error:
         raise InterchangeError(f"{path}: {error}") from None
     return description
-
-
-def _load_member(path: Path, archive: Any, name: str) -> np.ndarray:
-    try:
-        array = archive[name]
-    except ValueError as error:
-        raise InterchangeError(
-            f"{path}: member '{name}' is refused ({error})"
-        ) from None
-    _check_array(path, name, array)
-    return np.asarray(array)
 
 
 def _check_array(path: Path, name: str, array: np.ndarray) -> None:

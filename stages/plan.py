@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from stages import compat, tables
 from stages.console import AirlockError, UsageError
+from stages.files import unwritable
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -39,6 +40,8 @@ DEFAULT_ATOL = 1e-5
 ARTIFACT_NPZ = "model.npz"
 #: The reference samples the samples stage writes from a CSV or Parquet file.
 ARTIFACT_SAMPLES = "samples.npz"
+#: metadata.json of a .keras file holds a few versions; a larger one is not read.
+MAX_METADATA_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -198,8 +201,7 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
             raise UsageError(f"--{option} must be a number >= 0")
 
     out = cwd / args.out
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    _check_out(out, args.out)
     samples = _samples(cwd, args.samples)
     columns = _table_options(cwd, samples, args.columns, args.rows)
 
@@ -256,12 +258,28 @@ def _verify_line(target_ort: str | None) -> tuple[str, str]:
     )
 
 
+def _check_out(out: Path, given: Path) -> None:
+    """Refuse an output directory that cannot be created or written, before any
+    stage runs."""
+    problem = unwritable(out)
+    if problem:
+        raise UsageError(f"--out {given}: {problem}; choose another directory")
+
+
 def _samples(cwd: Path, samples: Path | None) -> Path | None:
     if samples is None:
         return None
     path = cwd / samples
-    if not path.is_file():
-        raise UsageError(f"--samples {samples}: no such file")
+    try:
+        path.open("rb").close()
+    except FileNotFoundError:
+        raise UsageError(f"--samples {samples}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"--samples {samples}: is a directory") from None
+    except OSError as error:
+        raise UsageError(
+            f"--samples {samples}: cannot be read ({error.strerror})"
+        ) from None
     if path.suffix != ".npz" and path.suffix not in tables.TABLE_SUFFIXES:
         raise UsageError(
             f"--samples {samples}: expected an .npz file with one array per model "
@@ -295,15 +313,15 @@ def _job(
     base: Path, given: Path, out: Path, tf: str | None, samples: Path | None
 ) -> Job:
     source = base / given
-    if not source.exists():
-        raise UsageError(f"{given}: no such model file")
-    if source.is_dir():
+    try:
+        source.open("rb").close()
+    except FileNotFoundError:
+        raise UsageError(f"{given}: no such model file") from None
+    except IsADirectoryError:
         raise UsageError(
             f"{given}: is a directory; airlock exports .keras files "
             "(SavedModel directories are not supported)"
-        )
-    try:
-        source.open("rb").close()
+        ) from None
     except OSError as error:
         raise UsageError(f"{given}: cannot be read ({error.strerror})") from None
 
@@ -329,9 +347,20 @@ def choose_line(source: Path) -> tuple[str, str]:
     newest = TF_LINES[-1]
     try:
         with zipfile.ZipFile(source) as archive:
-            metadata = json.loads(archive.read("metadata.json"))
+            info = archive.getinfo("metadata.json")
+            if info.file_size > MAX_METADATA_BYTES:
+                raise ValueError("metadata.json is larger than any Keras metadata")
+            metadata = json.loads(archive.read(info))
         version = Version(str(metadata["keras_version"]))
-    except (OSError, KeyError, ValueError, InvalidVersion, zipfile.BadZipFile):
+    except (
+        OSError,
+        KeyError,
+        TypeError,
+        ValueError,
+        RecursionError,
+        InvalidVersion,
+        zipfile.BadZipFile,
+    ):
         return newest, "the Keras version saved in the file could not be read"
     if version.major < 3:
         raise AirlockError(

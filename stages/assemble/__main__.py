@@ -24,6 +24,7 @@ def main(argv: Sequence[str]) -> int:
 
     from stages.assemble.model import assemble
 
+    interchange.check_all([Path(source) for source, _ in args.job])
     for source, target in args.job:
         source_path, target_path = Path(source), Path(target)
         data = interchange.read(source_path)

@@ -12,23 +12,27 @@ import numpy as np
 
 from stages import interchange
 from stages.console import (
+    AirlockError,
     UsageError,
     info,
     info_environment,
     parse_arguments,
     run_main,
 )
-from stages.environment import check_environment, versions
+from stages.environment import check_environment, installed_version, versions
+from stages.extract.samples import check_samples_file
+from stages.extract.screening import screen_keras_file
+from stages.files import unwritable
+from stages.plan import TF_LINES
 
 STAGE = "extract"
 
 
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
-    import tensorflow as tf
-
-    line = ".".join(tf.__version__.split(".")[:2])
+    line = _tensorflow_line()
     check_environment(f"extract-tf{line}", f"extract(tf='{line}')")
+    _screen([(Path(source), Path(target)) for source, target in args.job], args.samples)
     environment = versions("tensorflow-cpu", "keras", "numpy")
     environment["tensorflow"] = environment.pop("tensorflow-cpu")
     info_environment(STAGE, environment)
@@ -44,6 +48,47 @@ def main(argv: Sequence[str]) -> int:
     for (source, target), samples_path in zip(args.job, samples, strict=True):
         extract(Path(source), Path(target), environment, samples_path, args.seed)
     return 0
+
+
+def _tensorflow_line() -> str:
+    """The TensorFlow line installed here, read without importing TensorFlow."""
+    version = installed_version("tensorflow-cpu", "tensorflow")
+    line = ".".join(version.split(".")[:2]) if version else None
+    if line not in TF_LINES:
+        found = f"TensorFlow {version} is" if version else "TensorFlow is not"
+        lockfiles = ", ".join(f"lockfiles/extract-tf{known}.txt" for known in TF_LINES)
+        raise AirlockError(
+            f"this stage runs in an extract environment ({lockfiles}), but {found} "
+            "installed here. Run it through nox, which builds that environment: "
+            "nox -s export -- MODEL"
+        )
+    return line
+
+
+def _screen(jobs: list[tuple[Path, Path]], samples: Sequence[Path] | None) -> None:
+    """Refuse broken files, configurations that name code, outputs that cannot
+    be written and a broken samples file, for every job before any model is
+    loaded, so that one run reports them all and none waits for TensorFlow."""
+    errors = []
+    for samples_path in dict.fromkeys(samples or []):
+        try:
+            check_samples_file(samples_path)
+        except AirlockError as error:
+            errors.append(error)
+    for source, target in jobs:
+        problem = unwritable(target.parent)
+        if problem:
+            errors.append(AirlockError(f"{target.parent}: {problem}"))
+        if source.suffix != ".keras":
+            continue
+        try:
+            screen_keras_file(source)
+        except AirlockError as error:
+            errors.append(error)
+    if errors:
+        failure = AirlockError("\n".join(str(error) for error in errors))
+        failure.exit_code = max(error.exit_code for error in errors)
+        raise failure
 
 
 def extract(

@@ -6,7 +6,6 @@ member :data:`stages.tables.ORIGIN_MEMBER`, which says where its rows came from.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,29 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError, UsageError
+from stages.interchange import (
+    InterchangeError,
+    MemberHeader,
+    load_members,
+    scan_npz,
+)
 from stages.tables import ORIGIN_MEMBER, decode_origin
 
 __all__ = [
     "BATCH",
     "DYNAMIC_SIZE",
     "ID_LIMIT",
+    "MAX_SAMPLE_BYTES",
+    "check_samples_file",
     "id_limits",
     "load_samples",
     "random_samples",
     "samples_origin",
 ]
 
+#: Most bytes of array data a samples file may declare (compressed members are
+#: allowed, so their declared sizes are bounded instead of trusted).
+MAX_SAMPLE_BYTES = 1 << 30
 #: Rows of random reference data.
 BATCH = 8
 #: The size given to a dynamic dimension other than the batch.
@@ -89,6 +99,21 @@ def random_samples(
     return samples
 
 
+def check_samples_file(path: Path) -> dict[str, MemberHeader]:
+    """The headers of a samples file, read without reading its arrays: a file
+    that is not an ``.npz``, holds pickles or declares more than
+    :data:`MAX_SAMPLE_BYTES` is refused (a path that cannot be read is a usage
+    error)."""
+    try:
+        return scan_npz(
+            path, f"--samples {path}", compressed=True, max_bytes=MAX_SAMPLE_BYTES
+        )
+    except InterchangeError as error:
+        if not path.is_file():
+            raise UsageError(str(error)) from None
+        raise
+
+
 def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
     """The user's reference inputs, checked against the model's inputs.
 
@@ -99,28 +124,17 @@ def load_samples(path: Path, inputs: Sequence[dict[str, Any]]) -> dict[str, np.n
     expected = ", ".join(
         f"{s['name']} {s['dtype']}{_shape_text(s['shape'])}" for s in inputs
     )
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise UsageError(f"--samples {path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise UsageError(
-            f"--samples {path}: not a readable .npz file ({error})"
-        ) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise UsageError(f"--samples {path}: expected an .npz archive of {expected}")
-
-    with archive:
-        names = sorted(name for name in archive.files if name != ORIGIN_MEMBER)
-        wanted = sorted(spec["name"] for spec in inputs)
-        if names != wanted:
-            raise AirlockError(
-                f"--samples {path}: holds {names}; the model expects {expected}"
-            )
-        try:
-            arrays = {name: archive[name] for name in names}
-        except ValueError as error:
-            raise AirlockError(f"--samples {path}: refused ({error})") from None
+    label = f"--samples {path}"
+    headers = check_samples_file(path)
+    headers.pop(ORIGIN_MEMBER, None)  # where the samples stage read the rows
+    names = sorted(headers)
+    wanted = sorted(spec["name"] for spec in inputs)
+    if names != wanted:
+        raise AirlockError(f"{label}: holds {names}; the model expects {expected}")
+    for spec in inputs:
+        header = headers[spec["name"]]
+        _check_header(header.shape, header.dtype, spec, label, expected)
+    arrays = load_members(label, path, headers)
 
     samples = {}
     for spec in inputs:
@@ -147,27 +161,41 @@ def samples_origin(path: Path) -> dict[str, Any] | None:
     return decode_origin(member.tobytes(), f"--samples {path}")
 
 
+def _check_header(
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    spec: dict[str, Any],
+    label: str,
+    expected: str,
+) -> None:
+    """Refuse a sample whose declared shape or dtype does not fit its input,
+    before its data is read."""
+    name = spec["name"]
+    want = np.dtype(spec["dtype"])
+    fits = len(shape) == len(spec["shape"]) and all(
+        dim is None or dim == size
+        for dim, size in zip(spec["shape"], shape, strict=True)
+    )
+    if not fits or shape[0] == 0:
+        raise AirlockError(
+            f"{label}: {name!r} has shape {list(shape)}, expected "
+            f"{_shape_text(spec['shape'])} (model inputs: {expected})"
+        )
+    same_kind = (dtype.kind == "f" and want.kind == "f") or (
+        dtype.kind in "iu" and want.kind in "iu"
+    )
+    if dtype != want and not same_kind:
+        raise AirlockError(
+            f"{label}: {name!r} has dtype {dtype}, expected {want} "
+            f"(model inputs: {expected})"
+        )
+
+
 def _conform(
     array: np.ndarray, spec: dict[str, Any], path: Path, expected: str
 ) -> np.ndarray:
     name = spec["name"]
     want = np.dtype(spec["dtype"])
-    shape = spec["shape"]
-    fits = array.ndim == len(shape) and all(
-        dim is None or dim == size for dim, size in zip(shape, array.shape, strict=True)
-    )
-    if not fits or array.shape[0] == 0:
-        raise AirlockError(
-            f"--samples {path}: {name!r} has shape {list(array.shape)}, "
-            f"expected {_shape_text(shape)} (model inputs: {expected})"
-        )
-    same_kind = (array.dtype.kind == "f" and want.kind == "f") or (
-        array.dtype.kind in "iu" and want.kind in "iu"
-    )
-    if array.dtype != want and not same_kind:
-        raise AirlockError(
-            f"--samples {path}: {name!r} has dtype {array.dtype}, expected {want}"
-        )
     if want.kind in "iu" and array.dtype != want:
         info = np.iinfo(want)
         if array.size and (array.min() < info.min or array.max() > info.max):

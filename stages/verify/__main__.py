@@ -25,6 +25,7 @@ from stages.console import (
 from stages.environment import (
     LOCKFILES,
     check_environment,
+    installed_version,
     lockfile_sha256,
     versions,
 )
@@ -39,12 +40,14 @@ DEFAULT_ATOL = 1e-5
 
 def main(argv: Sequence[str]) -> int:
     args = _parse(argv)
+    _require_onnxruntime()
     environment = versions("onnxruntime", "numpy")
     lockfile = compat.verify_lockfile(environment["onnxruntime"])
     line = compat.ort_line(environment["onnxruntime"])
     check_environment(lockfile, f"verify(ort='{line}')")
     info_environment(STAGE, environment)
 
+    interchange.check_all([Path(npz) for npz, _, _ in args.job])
     failed = 0
     for npz, onnx_file, report_file in args.job:
         report = verify(Path(npz), Path(onnx_file), args.rtol, args.atol, environment)
@@ -62,6 +65,20 @@ def main(argv: Sequence[str]) -> int:
         info(STAGE, f"{report['model']}: report -> {report_file}")
         failed += report["verdict"] != "pass"
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _require_onnxruntime() -> None:
+    """Fail with the environments to use when onnxruntime is not installed here
+    (read from package metadata, before anything imports it)."""
+    if installed_version("onnxruntime") is None:
+        lockfiles = ", ".join(
+            f"lockfiles/{name}.txt" for name in compat.VERIFY_LINES.values()
+        )
+        raise AirlockError(
+            f"this stage runs in a verify environment ({lockfiles}), but "
+            "onnxruntime is not installed here. Run it through nox, which builds "
+            "that environment: nox -s export -- MODEL"
+        )
 
 
 def verify(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import struct
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,107 @@ def test_failed_write_keeps_the_earlier_file(tmp_path: Path) -> None:
 
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+def _stored(path: Path, members: dict[str, bytes], method: int = 0) -> Path:
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _valid_members() -> dict[str, bytes]:
+    members = {"description.npy": _npy(_description_member(_description()))}
+    members.update({f"{name}.npy": _npy(array) for name, array in _arrays().items()})
+    return members
+
+
+def _huge_shape(members: dict[str, bytes]) -> dict[str, bytes]:
+    real = members["weights/dense/bias.npy"]
+    huge = real.replace(b"(2,), }" + b" " * 10, b"(20000000000,), }")
+    assert len(huge) == len(real)
+    return {**members, "weights/dense/bias.npy": huge}
+
+
+def _claims_two_gigabytes(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # central directory entry of the first member
+    struct.pack_into("<II", data, entry + 20, 2**31, 2**31)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda p: _stored(p, _valid_members(), zipfile.ZIP_DEFLATED),
+            "member 'description.npy' is compressed",
+        ),
+        (
+            lambda p: _claims_two_gigabytes(_stored(p, _valid_members())),
+            "declares 2147483648 bytes beyond the file's",
+        ),
+        (
+            lambda p: _stored(p, _huge_shape(_valid_members())),
+            r"'weights/dense/bias' declares shape \[20000000000\] \(80000000000 bytes\)"
+            " but holds 8",
+        ),
+        (
+            lambda p: _stored(p, {**_valid_members(), "notes.txt": b"hello"}),
+            "member 'notes.txt' is not an .npy array",
+        ),
+        (
+            lambda p: _stored(
+                p,
+                {
+                    **_valid_members(),
+                    "samples/inputs/x.npy": _npy(np.zeros((4, 3), np.float64)),
+                },
+            ),
+            r"reference input 'x' is float64\[4, 3\], but the model's input is "
+            r"float32\[None, 3\]",
+        ),
+        (
+            lambda p: _stored(
+                p,
+                {
+                    **_valid_members(),
+                    "samples/inputs/x.npy": _npy(np.zeros(3, np.float32)),
+                },
+            ),
+            r"reference input 'x' is float32\[3\]",
+        ),
+        (lambda p: p.write_bytes(b""), "not a readable .npz archive"),
+    ],
+)
+def test_archive_is_checked_before_any_array_is_read(
+    tmp_path: Path, build: Any, message: str
+) -> None:
+    path = tmp_path / "hostile.npz"
+    build(path)
+
+    with pytest.raises(InterchangeError, match=message):
+        interchange.read(path)
+    with pytest.raises(InterchangeError, match=message):
+        interchange.check(path)
+
+
+def test_every_broken_file_is_listed_at_once(tmp_path: Path) -> None:
+    good = tmp_path / "good.npz"
+    interchange.write(good, _description(), _arrays())
+    empty, missing = tmp_path / "empty.npz", tmp_path / "missing.npz"
+    empty.write_bytes(b"")
+
+    with pytest.raises(InterchangeError) as caught:
+        interchange.check_all([good, empty, missing])
+
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{empty}: not a readable .npz archive")
+    assert lines[1] == f"{missing}: no such file"

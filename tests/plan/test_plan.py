@@ -196,3 +196,36 @@ def test_bad_expect_is_a_usage_error(
 
     with pytest.raises(UsageError, match=message):
         parse_export_arguments(argv, tmp_path)
+
+
+def test_metadata_bomb_is_not_read(tmp_path: Path) -> None:
+    """A metadata.json that declares more than any Keras metadata is skipped
+    unread; the stages then refuse the file with a reason."""
+    path = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", b" " * (2 << 20))
+
+    assert choose_line(path) == (
+        TF_LINES[-1],
+        "the Keras version saved in the file could not be read",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--out", "a_file/out"], "--out a_file/out: is under {tmp}/a_file, which"),
+        (["--out", "a_file"], "--out a_file: exists and is not a directory"),
+        (["--samples", "a_dir.npz"], "--samples a_dir.npz: is a directory"),
+    ],
+)
+def test_unusable_paths_are_usage_errors(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    (tmp_path / "a_file").write_text("a file")
+    (tmp_path / "a_dir.npz").mkdir()
+
+    with pytest.raises(UsageError) as caught:
+        parse_export_arguments(argv, tmp_path)
+
+    assert str(caught.value).startswith(message.format(tmp=tmp_path))
