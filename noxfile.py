@@ -36,6 +36,7 @@ TEST_SUITES = {
     "verify-ort1.17": ["tests/interchange", "tests/verify"],
     "lint": [],
     f"extract-tf{TF_LINES[-1]}": ["tests/interchange", "tests/extract", "tests/e2e"],
+    "extract-tf2.15": ["tests/interchange", "tests/keras2"],
 }
 
 #: TensorFlow's start-up chatter off; oneDNN's reordered float sums off, so the
@@ -94,6 +95,8 @@ def extract(session: nox.Session, tf: str) -> None:
     arguments = [str(a) for job in jobs for a in ("--job", job.source, job.npz)]
     if plan.samples:
         arguments += ["--samples", str(plan.samples)]
+    if plan.trust_model:
+        arguments.append("--trust-model")
     session.run(
         "python",
         "-m",
