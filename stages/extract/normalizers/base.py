@@ -15,6 +15,7 @@ whose call arguments change what they compute.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "UnsupportedConfigError",
     "call_checker",
     "check_call",
+    "keras_major",
     "normalize",
     "normalize_activation",
     "normalizer",
@@ -37,7 +39,9 @@ Config = Mapping[str, Any]
 Normalizer = Callable[[Config], dict[str, Any]]
 CallChecker = Callable[["Call"], None]
 
-#: Activation functions by their normalized names (Keras 3 semantics).
+#: Activation functions by their normalized names (Keras 3 semantics, and
+#: ``hard_sigmoid_keras2``: Keras 2's ``hard_sigmoid``, ``clip(0.2 * x + 0.5, 0, 1)``,
+#: where Keras 3 computes ``clip(x / 6 + 0.5, 0, 1)``).
 ACTIVATIONS = frozenset(
     {
         "elu",
@@ -45,6 +49,7 @@ ACTIVATIONS = frozenset(
         "gelu",
         "gelu_tanh",
         "hard_sigmoid",
+        "hard_sigmoid_keras2",
         "hard_silu",
         "leaky_relu",
         "linear",
@@ -158,7 +163,18 @@ def normalize_activation(value: Any) -> str:
         raise UnsupportedConfigError(
             "activation", value, "only Keras's built-in activations can be exported"
         )
+    if value == "hard_sigmoid" and keras_major() < 3:
+        return "hard_sigmoid_keras2"
     return _ACTIVATION_ALIASES.get(value, value)
+
+
+@functools.cache
+def keras_major() -> int:
+    """The major version of the Keras that loads the models (2 or 3): the same
+    name means another function in a few places, such as ``hard_sigmoid``."""
+    import keras
+
+    return int(keras.__version__.split(".")[0])
 
 
 def normalizer(*kinds: str, call: bool = False) -> Callable[[Any], Any]:
