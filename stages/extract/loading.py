@@ -34,7 +34,6 @@ LAYER_KEYS = ("layers", "layer", "backward_layer", "cell", "cells", "forward_lay
 def load_model(path: Path, trust_model: bool = False) -> Any:
     """Load the model at ``path`` without compiling it; see the module docstring
     for what each format allows."""
-    import keras
 
     if path.is_dir():
         return _load_savedmodel(path, trust_model)
