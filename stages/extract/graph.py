@@ -279,7 +279,9 @@ def _layer_record(
     return {
         "name": record_name,
         "kind": kind,
-        "config": normalize(kind, entry["config"], call),
+        "config": normalize(
+            kind, keras2.saved_config(kind, entry["config"], keras_node), call
+        ),
         "inputs": inputs,
         "outputs": outputs,
         "output_shapes": [list(t.shape) for t in tensors],

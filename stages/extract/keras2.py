@@ -10,7 +10,8 @@ shape, and its objects name things differently:
 - a Sequential model is a functional graph itself, whose config lists only
   layers;
 - a node's ``output_tensors`` may be one tensor, its ``input_tensors`` are only
-  the first argument, dtypes are ``tf.DType`` objects.
+  the first argument, dtypes are ``tf.DType`` objects;
+- normalization layers save their axes counted from the front.
 
 :func:`functional_config` turns a Keras 2 config into the Keras 3 shape, so the
 reader follows one format; the small helpers below answer the same question for
@@ -29,6 +30,7 @@ __all__ = [
     "input_tensors",
     "is_keras2",
     "output_tensors",
+    "saved_config",
 ]
 
 _CONSTANT = "_CONSTANT_VALUE"
@@ -154,6 +156,25 @@ def _kwargs(value: Any, shifted: set[str]) -> Any:
     if isinstance(value, list):
         return [_kwargs(item, shifted) for item in value]
     return value
+
+
+#: Layers whose Keras 2 config holds their axes resolved against the input's
+#: rank (``[3]``), where Keras 3 saves them as given (``-1`` by default).
+RESOLVED_AXES = ("BatchNormalization", "LayerNormalization")
+
+
+def saved_config(kind: str, config: dict[str, Any], node: Any) -> dict[str, Any]:
+    """The config of one layer call as Keras 3 would save it: on Keras 2, the
+    resolved axes of normalization layers count from the end again."""
+    if not is_keras2() or kind not in RESOLVED_AXES:
+        return config
+    rank = len(input_tensors(node)[0].shape)
+    axis = config.get("axis")
+    if isinstance(axis, int):
+        return {**config, "axis": axis - rank if axis >= 0 else axis}
+    if isinstance(axis, list | tuple):
+        return {**config, "axis": [a - rank if a >= 0 else a for a in axis]}
+    return config
 
 
 def output_tensors(node: Any) -> list[Any]:

@@ -1,9 +1,10 @@
 """Small Keras 2 models, each saved as ``.h5``, ``.keras`` and a SavedModel directory.
 
 Run in the TensorFlow 2.15 environment: ``python tests/keras2/keras2_zoo.py OUTDIR``
-writes ``OUTDIR/<name>.h5``, ``OUTDIR/<name>.keras`` and ``OUTDIR/<name>_savedmodel/``
-for every model. Weights are seeded random values (biases and batch statistics
-included), so that every weight changes the outputs.
+writes ``OUTDIR/<name>_h5.h5``, ``OUTDIR/<name>_keras.keras`` and
+``OUTDIR/<name>_savedmodel/`` for every model (one export directory each).
+Weights are seeded random values (biases and batch statistics included), so that
+every weight changes the outputs.
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ def _randomize(model: Any, seed: int) -> None:
 def paths(directory: Path, name: str) -> dict[str, Path]:
     """Where :func:`build` saves the model ``name`` in each format."""
     return {
-        "h5": directory / f"{name}.h5",
-        "keras": directory / f"{name}.keras",
+        "h5": directory / f"{name}_h5.h5",
+        "keras": directory / f"{name}_keras.keras",
         "savedmodel": directory / f"{name}_savedmodel",
     }
 

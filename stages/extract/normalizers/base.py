@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "ACTIVATIONS",
     "Call",
@@ -28,6 +30,7 @@ __all__ = [
     "UnsupportedConfigError",
     "call_checker",
     "check_call",
+    "float32_value",
     "keras_major",
     "normalize",
     "normalize_activation",
@@ -189,6 +192,13 @@ def normalizer(*kinds: str, call: bool = False) -> Callable[[Any], Any]:
         return function
 
     return register
+
+
+def float32_value(value: Any) -> float:
+    """``value`` as the float32 that layers compute with, written as its shortest
+    decimal: Keras 2 saves some parameters after casting them to float32 (0.3 as
+    0.30000001192092896), Keras 3 as given; both become 0.3."""
+    return float(str(np.float32(value)))
 
 
 def require(config: Config, key: str, allowed: Any) -> None:
