@@ -82,7 +82,16 @@ def test_weights_only_file_is_refused_with_what_to_pass(tmp_path: Path) -> None:
         load_model(path)
 
 
-def test_lambda_in_an_h5_file_never_runs(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "message"),
+    [
+        (".h5", r"lambda\.h5: layer 'payload' is a Lambda layer"),
+        (".keras", r"lambda\.keras: Keras 2\.15\.0 cannot load this model"),
+    ],
+)
+def test_lambda_in_a_keras_2_file_never_runs(
+    tmp_path: Path, suffix: str, message: str
+) -> None:
     canary = tmp_path / "canary"
     namespace: dict[str, Any] = {}
     exec(  # a layer whose code writes the canary file when it runs
@@ -91,12 +100,12 @@ def test_lambda_in_an_h5_file_never_runs(tmp_path: Path) -> None:
     )
     inputs = keras.Input((2,), name="x")
     payload = keras.layers.Lambda(namespace["payload"], name="payload")(inputs)
-    path = tmp_path / "lambda.h5"
+    path = tmp_path / f"lambda{suffix}"
     keras.Model(inputs, payload).save(path)
     assert canary.exists()  # the payload ran while the model was built
     canary.unlink()
 
-    with pytest.raises(AirlockError, match=r"layer 'payload' is a Lambda layer"):
+    with pytest.raises(AirlockError, match=message):
         load_model(path)
 
     assert not canary.exists()
