@@ -261,6 +261,10 @@ def _job(
             )
         name = source.parent.name if source.name == ARTIFACT_NPZ else source.stem
         return Job(source, name, out / name, None, "already extracted")
+    if source.name == "saved_model.pb":
+        raise UsageError(
+            f"{given}: pass the SavedModel directory that holds saved_model.pb"
+        )
     if not source.is_dir() and source.suffix not in (
         ".keras",
         *modelfile.HDF5_SUFFIXES,

@@ -164,3 +164,13 @@ def test_sequential_and_nested_keras_2_models_are_read(tmp_path: Path) -> None:
     assert sorted(graph.weights) == sorted(
         [*shared.values(), *records["head"]["weights"].values()]
     )
+
+
+def test_a_keras_2_mask_reaching_a_recurrent_layer_is_refused(tmp_path: Path) -> None:
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    embedded = keras.layers.Embedding(9, 3, mask_zero=True, name="embed")(ids)
+    path = tmp_path / "masked.h5"
+    keras.Model(ids, keras.layers.LSTM(2, name="lstm")(embedded)).save(path)
+
+    with pytest.raises(AirlockError, match=r"layer 'lstm' \(LSTM\) reads a Keras mask"):
+        describe_model(load_model(path), str(path))

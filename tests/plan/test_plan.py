@@ -92,6 +92,10 @@ def test_an_extracted_npz_starts_at_assembly(tmp_path: Path) -> None:
         (["missing.keras"], "missing.keras: no such model file"),
         (["notes.txt"], "notes.txt: unsupported model format '.txt'"),
         (["folder"], "folder: is a directory without saved_model.pb"),
+        (
+            ["saved/saved_model.pb"],
+            "saved/saved_model.pb: pass the SavedModel directory that holds",
+        ),
         (["saved"], "saved: loading a SavedModel directory runs the TensorFlow graph"),
         (
             ["saved", "--trust-model", "--tf", "2.21"],
