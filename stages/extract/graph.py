@@ -333,7 +333,7 @@ def _roles(layer: Any) -> dict[int, str]:
     paths = [_relative_path(layer.name, weight) for weight in layer.weights]
     plain = [path.split("/")[-1] for path in paths]
     if len(set(plain)) == len(plain):
-        return dict(enumerate(plain))
+        return {i: keras2.weight_role(layer, role) for i, role in enumerate(plain)}
     return dict(enumerate(paths))
 
 

@@ -11,7 +11,8 @@ shape, and its objects name things differently:
   layers;
 - a node's ``output_tensors`` may be one tensor, its ``input_tensors`` are only
   the first argument, dtypes are ``tf.DType`` objects;
-- normalization layers save their axes counted from the front.
+- normalization layers save their axes counted from the front, and a few
+  weights have other names (a depthwise convolution's ``depthwise_kernel``).
 
 :func:`functional_config` turns a Keras 2 config into the Keras 3 shape, so the
 reader follows one format; the small helpers below answer the same question for
@@ -31,6 +32,7 @@ __all__ = [
     "is_keras2",
     "output_tensors",
     "saved_config",
+    "weight_role",
 ]
 
 _CONSTANT = "_CONSTANT_VALUE"
@@ -175,6 +177,20 @@ def saved_config(kind: str, config: dict[str, Any], node: Any) -> dict[str, Any]
     if isinstance(axis, list | tuple):
         return {**config, "axis": [a - rank if a >= 0 else a for a in axis]}
     return config
+
+
+#: Weights that Keras 2 names otherwise than Keras 3, by layer class.
+RENAMED_WEIGHTS = {
+    "DepthwiseConv1D": {"depthwise_kernel": "kernel"},
+    "DepthwiseConv2D": {"depthwise_kernel": "kernel"},
+}
+
+
+def weight_role(layer: Any, role: str) -> str:
+    """The Keras 3 name of a weight role of ``layer``."""
+    if not is_keras2():
+        return role
+    return RENAMED_WEIGHTS.get(type(layer).__name__, {}).get(role, role)
 
 
 def output_tensors(node: Any) -> list[Any]:

@@ -123,14 +123,14 @@ def test_savedmodel_without_trust_is_a_usage_error(
     assert not list(tmp_path.iterdir())
 
 
-def test_same_architecture_gives_the_same_description_on_both_lines(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture(scope="session")
+def both_lines(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The architecture of ``same_architecture.py`` saved and read by Keras 2 (in
+    this process) and by Keras 3 (in the environment of the newest line)."""
     if not KERAS3_PYTHON.is_file():
         pytest.fail(f"{KERAS3_PYTHON} is missing: run these tests with nox -s tests")
-    keras2, keras3 = tmp_path / "keras2", tmp_path / "keras3"
-    keras2.mkdir()
-    keras3.mkdir()
+    keras2 = tmp_path_factory.mktemp("keras2")
+    keras3 = tmp_path_factory.mktemp("keras3")
 
     same_architecture.main(keras2)
     subprocess.run(
@@ -139,6 +139,13 @@ def test_same_architecture_gives_the_same_description_on_both_lines(
         capture_output=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
+    return keras2, keras3
+
+
+def test_same_architecture_gives_the_same_description_on_both_lines(
+    both_lines: tuple[Path, Path],
+) -> None:
+    keras2, keras3 = both_lines
 
     assert (keras2 / "model.h5").is_file()
     assert (keras3 / "model.keras").is_file()
@@ -149,3 +156,17 @@ def test_same_architecture_gives_the_same_description_on_both_lines(
         assert sorted(a.files) == sorted(b.files)
         for member in a.files:
             np.testing.assert_array_equal(a[member], b[member])
+
+
+@pytest.mark.slow
+def test_same_architecture_exports_from_keras_2_with_parity(
+    both_lines: tuple[Path, Path], tmp_path: Path
+) -> None:
+    keras2, _ = both_lines
+
+    run = _export(keras2 / "model.h5", "--out", tmp_path)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads((tmp_path / "model" / "report.json").read_text())
+    assert report["verdict"] == "pass", report["problems"]
+    assert report["environments"]["extract"]["keras"].startswith("2.")
