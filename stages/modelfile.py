@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import re
 import zipfile
 from pathlib import Path
 
@@ -34,6 +35,7 @@ HDF5_SUFFIXES = (".h5", ".hdf5")
 #: HDF5 files start with this signature at offset 0, 512, 1024, 2048 ...
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _NAME = b"keras_version\x00"
+_LEADING_VERSION = re.compile(rb"\d+(?:\.\d+)*")
 _STRING_CLASS = 3
 _VARIABLE_LENGTH_CLASS = 9
 
@@ -145,13 +147,7 @@ class _File:
                 text = self.heap_object(value_at)
             else:
                 continue
-            text = text.rstrip(b"\x00 ")
-            try:
-                return Version(text.decode("ascii"))
-            except (UnicodeDecodeError, InvalidVersion):
-                raise UnreadableVersionError(
-                    f"its keras_version attribute is not a version: {text[:40]!r}"
-                ) from None
+            return _version(bytes(text.rstrip(b"\x00 ")))
         return None
 
     def heap_object(self, at: int) -> bytes:
@@ -178,6 +174,17 @@ class _File:
         raise UnreadableVersionError(
             "its keras_version attribute is missing from the global heap"
         )
+
+
+def _version(text: bytes) -> Version:
+    """The version at the start of ``text``: TensorFlow 2.0 to 2.3 wrote their
+    Keras's version with a suffix (``2.2.4-tf``)."""
+    found = _LEADING_VERSION.match(text)
+    if found is None:
+        raise UnreadableVersionError(
+            f"its keras_version attribute is not a version: {text[:40]!r}"
+        )
+    return Version(found[0].decode("ascii"))
 
 
 def _pad8(size: int) -> int:
