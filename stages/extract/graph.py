@@ -83,6 +83,12 @@ def _functional(model: Any, source: str) -> Any:
     import keras
 
     if not isinstance(model, keras.Sequential):
+        if not keras2.is_graph(model):
+            raise AirlockError(
+                f"{source}: {model.name!r} is a subclassed model "
+                f"({type(model).__name__}), whose computation is Python code; "
+                "airlock exports functional and Sequential models"
+            )
         return model
     if keras2.is_keras2():
         functional = keras2.functional(model)

@@ -29,6 +29,7 @@ __all__ = [
     "functional",
     "functional_config",
     "input_tensors",
+    "is_graph",
     "is_keras2",
     "output_tensors",
     "saved_config",
@@ -52,6 +53,16 @@ def functional(model: Any) -> Any | None:
     if not getattr(model, "_is_graph_network", False) or not model.inputs:
         return None
     return keras.Model(model.inputs, model.outputs, name=model.name)
+
+
+def is_graph(model: Any) -> bool:
+    """Whether ``model`` is a functional graph of layers (not a subclassed model,
+    whose computation is Python code)."""
+    if is_keras2():
+        return bool(getattr(model, "_is_graph_network", False))
+    from keras.src.models.functional import Functional
+
+    return isinstance(model, Functional)
 
 
 def functional_config(model: Any) -> dict[str, Any]:

@@ -175,3 +175,21 @@ def test_a_keras_2_mask_reaching_a_recurrent_layer_is_refused(tmp_path: Path) ->
 
     with pytest.raises(AirlockError, match=r"layer 'lstm' \(LSTM\) reads a Keras mask"):
         describe_model(load_model(path), str(path))
+
+
+def test_a_subclassed_model_in_a_savedmodel_is_refused_by_name(tmp_path: Path) -> None:
+    class Scaler(keras.Model):
+        def __init__(self) -> None:
+            super().__init__(name="scaler")
+            self.dense = keras.layers.Dense(2)
+
+        def call(self, inputs: Any) -> Any:
+            return self.dense(inputs) * 2.0
+
+    model = Scaler()
+    model(np.zeros((1, 3), np.float32))
+    path = tmp_path / "subclassed"
+    model.save(path)
+
+    with pytest.raises(AirlockError, match=r"'scaler' is a subclassed model"):
+        describe_model(load_model(path, trust_model=True), str(path))
