@@ -82,6 +82,8 @@ def _find_version(raw: mmap.mmap) -> Version:
     )
     if base is None:
         raise UnreadableVersionError("it is not an HDF5 file")
+    if len(raw) < base + 16:
+        raise UnreadableVersionError("it is truncated")
     superblock = raw[base + 8]
     offsets = raw[base + 13] if superblock < 2 else raw[base + 9]
     lengths = raw[base + 14] if superblock < 2 else raw[base + 10]
@@ -94,6 +96,8 @@ def _find_version(raw: mmap.mmap) -> Version:
             found = file.attribute_value(position)
         except UnreadableVersionError as error:
             problem = str(error)
+        except IndexError:  # the name's bytes too close to the end of the file
+            pass
         else:
             if found is not None:
                 return found

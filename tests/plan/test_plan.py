@@ -145,6 +145,15 @@ def test_line_follows_the_saved_keras_version(
     [
         ("broken.keras", b"not a zip", TF_LINES[-1], "it is not a zip archive"),
         ("broken.h5", b"not hdf5", KERAS2_LINE, "it is not an HDF5 file"),
+        ("cut.h5", b"\x89HDF\r\n\x1a\n\x00", KERAS2_LINE, "it is truncated"),
+        (
+            "name_at_the_end.h5",
+            b"\x89HDF\r\n\x1a\n"
+            + bytes(100)
+            + b"\x01\x00\x0e\x00\x08\x00\x08\x00keras_version\x00",
+            KERAS2_LINE,
+            "it has no keras_version attribute",
+        ),
         (
             "bare.h5",
             b"\x89HDF\r\n\x1a\n" + bytes(100),
