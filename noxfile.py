@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -46,12 +47,31 @@ TEST_SUITES = {
         "tests/hostile",
         "tests/e2e",
     ],
+    "extract-tf2.15": ["tests/interchange", "tests/keras2"],
 }
 
 #: TensorFlow's start-up chatter off; oneDNN's reordered float sums off, so the
 #: reference outputs do not depend on which kernels the CPU picks.
 TENSORFLOW_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
+
+def _python_found(version: str) -> bool:
+    """Whether Python ``version`` is on PATH or known to uv, which builds the
+    environments."""
+    if shutil.which(f"python{version}"):
+        return True
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv is None:
+        return False
+    found = subprocess.run(
+        [uv, "python", "find", version], capture_output=True, check=False
+    )
+    return found.returncode == 0
+
+
+#: Without the interpreter the extract sessions cannot build their environments;
+#: they then run without one, only to say so (see extract).
+PYTHON_FOUND = _python_found(PYTHON)
 _STARTED = time.time()
 _plans: dict[tuple[str, ...], ExportPlan] = {}
 
@@ -137,7 +157,13 @@ def samples(session: nox.Session) -> None:
         raise
 
 
-@nox.session(python=PYTHON, reuse_venv=True, default=False, requires=["samples"])
+@nox.session(
+    python=PYTHON if PYTHON_FOUND else None,
+    venv_backend=None if PYTHON_FOUND else "none",
+    reuse_venv=True,
+    default=False,
+    requires=["samples"],
+)
 @nox.parametrize("tf", TF_LINES)
 def extract(session: nox.Session, tf: str) -> None:
     """Read Keras models with the pinned TensorFlow line and write model.npz."""
@@ -145,12 +171,21 @@ def extract(session: nox.Session, tf: str) -> None:
     jobs = plan.jobs_for_line(tf)
     if not jobs:
         session.skip(f"no model needs the TensorFlow {tf} line")
+    if not PYTHON_FOUND:
+        session.error(
+            f"the TensorFlow {tf} environment needs Python {PYTHON} (TensorFlow "
+            f"2.15 runs on Python 3.11 at the newest), which was not found: "
+            f"install it (uv python install {PYTHON}, or your system's "
+            f"python{PYTHON} package) and run again"
+        )
     _sync(session, f"extract-tf{tf}")
     arguments = [str(a) for job in jobs for a in ("--job", job.source, job.npz)]
     for job in jobs:
         job_samples = plan.samples_for(job)
         if job_samples is not None:
             arguments += ["--samples", str(job_samples)]
+    if plan.trust_model:
+        arguments.append("--trust-model")
     session.run(
         "python",
         "-m",

@@ -9,21 +9,18 @@ in nox's own environment.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
-
-from stages import compat, tables
-from stages.console import AirlockError, UsageError
+from stages import compat, modelfile, tables
+from stages.console import UsageError
 from stages.files import unwritable
 
 __all__ = [
     "DEFAULT_MODEL",
+    "KERAS2_LINE",
     "TF_LINES",
     "ExportPlan",
     "Job",
@@ -34,14 +31,14 @@ __all__ = [
 #: The bundled example, exported when no model is named.
 DEFAULT_MODEL = Path("examples/intent/intent.keras")
 #: TensorFlow lines with an extract environment, oldest first.
-TF_LINES = ("2.21",)
+TF_LINES = ("2.15", "2.21")
+#: The line that reads models saved by Keras 2 (TensorFlow 2.15 or older).
+KERAS2_LINE = "2.15"
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-5
 ARTIFACT_NPZ = "model.npz"
 #: The reference samples the samples stage writes from a CSV or Parquet file.
 ARTIFACT_SAMPLES = "samples.npz"
-#: metadata.json of a .keras file holds a few versions; a larger one is not read.
-MAX_METADATA_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -89,6 +86,8 @@ class ExportPlan:
     columns: str | None = None
     #: ``--rows``: how many rows of a table to use; None for the default.
     rows: int | None = None
+    #: The user trusts the models to run code on load (SavedModel graphs).
+    trust_model: bool = False
 
     def jobs_for_line(self, line: str) -> list[Job]:
         return [job for job in self.jobs if job.line == line]
@@ -123,8 +122,8 @@ def _parser() -> argparse.ArgumentParser:
         nargs="*",
         type=Path,
         metavar="MODEL",
-        help=f"a .keras file, or a model.npz written by an earlier export "
-        f"(default: {DEFAULT_MODEL})",
+        help=f"a .keras or .h5 file, a SavedModel directory, or a model.npz "
+        f"written by an earlier export (default: {DEFAULT_MODEL})",
     )
     parser.add_argument(
         "--out",
@@ -178,6 +177,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SHA256",
         help="fail unless the rebuilt model.onnx has this sha256 (one model only)",
     )
+    parser.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="load models that run TensorFlow graph code when loaded (SavedModel "
+        "directories); only for files you trust",
+    )
     for name, default in (("rtol", DEFAULT_RTOL), ("atol", DEFAULT_ATOL)):
         parser.add_argument(
             f"--{name}",
@@ -207,7 +212,9 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
 
     models = args.models or [DEFAULT_MODEL]
     base = cwd if args.models else Path(__file__).resolve().parent.parent
-    jobs = [_job(base, model, out, args.tf, samples) for model in models]
+    jobs = [
+        _job(base, model, out, args.tf, samples, args.trust_model) for model in models
+    ]
     names = [job.name for job in jobs]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -229,6 +236,7 @@ def parse_export_arguments(argv: Sequence[str], cwd: Path) -> ExportPlan:
         expect,
         columns,
         args.rows,
+        args.trust_model,
     )
 
 
@@ -310,21 +318,44 @@ def _table_options(
 
 
 def _job(
-    base: Path, given: Path, out: Path, tf: str | None, samples: Path | None
+    base: Path,
+    given: Path,
+    out: Path,
+    tf: str | None,
+    samples: Path | None,
+    trust_model: bool,
 ) -> Job:
     source = base / given
     try:
-        source.open("rb").close()
-    except FileNotFoundError:
-        raise UsageError(f"{given}: no such model file") from None
-    except IsADirectoryError:
-        raise UsageError(
-            f"{given}: is a directory; airlock exports .keras files "
-            "(SavedModel directories are not supported)"
-        ) from None
+        is_directory = source.is_dir()
     except OSError as error:
         raise UsageError(f"{given}: cannot be read ({error.strerror})") from None
+    if is_directory:
+        if not modelfile.is_savedmodel(source):
+            raise UsageError(
+                f"{given}: is a directory without saved_model.pb; airlock exports "
+                ".keras and .h5 files and SavedModel directories"
+            )
+        if tf is not None and tf != KERAS2_LINE:
+            raise UsageError(
+                f"{given}: SavedModel directories are read by the TensorFlow "
+                f"{KERAS2_LINE} line; Keras 3 cannot load them as models (drop --tf)"
+            )
+        if not trust_model:
+            raise UsageError(
+                f"{given}: loading a SavedModel directory runs the TensorFlow graph "
+                "code saved in it; pass --trust-model if you trust where it comes "
+                "from, or export a .keras file instead"
+            )
+    else:
+        try:
+            source.open("rb").close()
+        except FileNotFoundError:
+            raise UsageError(f"{given}: no such model file") from None
+        except OSError as error:
+            raise UsageError(f"{given}: cannot be read ({error.strerror})") from None
 
+    name = source.name if source.is_dir() else source.stem
     if source.suffix == ".npz":
         if samples is not None:
             raise UsageError(
@@ -333,38 +364,43 @@ def _job(
             )
         name = source.parent.name if source.name == ARTIFACT_NPZ else source.stem
         return Job(source, name, out / name, None, "already extracted")
-    if source.suffix != ".keras":
+    if source.name == "saved_model.pb":
         raise UsageError(
-            f"{given}: unsupported model format '{source.suffix}'; "
-            "airlock exports .keras files and the model.npz of an earlier export"
+            f"{given}: pass the SavedModel directory that holds saved_model.pb"
+        )
+    if not source.is_dir() and source.suffix not in (
+        ".keras",
+        *modelfile.HDF5_SUFFIXES,
+    ):
+        raise UsageError(
+            f"{given}: unsupported model format '{source.suffix}'; airlock exports "
+            ".keras and .h5 files, SavedModel directories and the model.npz of an "
+            "earlier export"
         )
     line, reason = (tf, "chosen with --tf") if tf else choose_line(source)
-    return Job(source, source.stem, out / source.stem, line, reason)
+    return Job(source, name, out / name, line, reason)
 
 
 def choose_line(source: Path) -> tuple[str, str]:
-    """The TensorFlow line that reads ``source``, and why."""
+    """The TensorFlow line that reads ``source``, and why.
+
+    Keras 2 files go to the TensorFlow 2.15 line and Keras 3 files (a ``.keras``
+    archive, or an ``.h5`` file that Keras 3 saved) to the newest. When the file
+    does not say, a ``.keras`` archive goes to the newest line and an HDF5 file to
+    the Keras 2 line, which wrote most of them.
+    """
     newest = TF_LINES[-1]
+    if modelfile.is_savedmodel(source):
+        return KERAS2_LINE, "a SavedModel directory, written by Keras 2"
+    hdf5 = source.suffix in modelfile.HDF5_SUFFIXES
     try:
-        with zipfile.ZipFile(source) as archive:
-            info = archive.getinfo("metadata.json")
-            if info.file_size > MAX_METADATA_BYTES:
-                raise ValueError("metadata.json is larger than any Keras metadata")
-            metadata = json.loads(archive.read(info))
-        version = Version(str(metadata["keras_version"]))
-    except (
-        OSError,
-        KeyError,
-        TypeError,
-        ValueError,
-        RecursionError,
-        InvalidVersion,
-        zipfile.BadZipFile,
-    ):
-        return newest, "the Keras version saved in the file could not be read"
+        if hdf5:
+            version = modelfile.hdf5_keras_version(source)
+        else:
+            version = modelfile.keras_archive_version(source)
+    except modelfile.UnreadableVersionError as error:
+        fallback = KERAS2_LINE if hdf5 else newest
+        return fallback, f"the Keras version saved in the file is unknown: {error}"
     if version.major < 3:
-        raise AirlockError(
-            f"{source}: saved by Keras {version}; this version of airlock reads "
-            "models saved by Keras 3 (TensorFlow 2.16 or newer)"
-        )
+        return KERAS2_LINE, f"saved by Keras {version}"
     return newest, f"saved by Keras {version}"

@@ -46,7 +46,14 @@ def main(argv: Sequence[str]) -> int:
             "give it once for every job, or once per job in the order of --job"
         )
     for (source, target), samples_path in zip(args.job, samples, strict=True):
-        extract(Path(source), Path(target), environment, samples_path, args.seed)
+        extract(
+            Path(source),
+            Path(target),
+            environment,
+            samples_path,
+            args.seed,
+            args.trust_model,
+        )
     return 0
 
 
@@ -97,13 +104,14 @@ def extract(
     environment: dict[str, str],
     samples_path: Path | None,
     seed: int,
+    trust_model: bool = False,
 ) -> None:
     """Read one model and write its interchange file to ``target``."""
     from stages.extract.graph import describe_model
     from stages.extract.loading import load_model
 
     info(STAGE, f"{source}: loading with Keras {environment['keras']}")
-    model = load_model(source)
+    model = load_model(source, trust_model)
     graph = describe_model(model, str(source))
 
     inputs, origin, samples_environment = _reference_inputs(graph, samples_path, seed)
@@ -179,22 +187,31 @@ def _predict(
     output_specs: list[dict[str, Any]],
     inputs: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
-    import keras
+    import tensorflow as tf
 
     ordered = [inputs[spec["name"]] for spec in input_specs]
     result = model(ordered if len(ordered) > 1 else ordered[0], training=False)
-    flat = keras.tree.flatten(result)
+    # Keras 3's tree.flatten and TensorFlow's nest.flatten agree on the output
+    # structures of a model (a tensor, a list, a dict by sorted key); Keras 2
+    # has only the latter.
+    flat = tf.nest.flatten(result)
     return {
-        spec["name"]: np.asarray(keras.ops.convert_to_numpy(tensor))
+        spec["name"]: np.asarray(tensor)
         for spec, tensor in zip(output_specs, flat, strict=True)
     }
 
 
 def _sha256(path: Path) -> str:
+    """The sha256 of a file; of a directory, over each file's relative path and
+    contents in sorted order."""
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
+    for item in files or [path]:
+        if path.is_dir():
+            digest.update(item.relative_to(path).as_posix().encode() + b"\0")
+        with item.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -219,6 +236,11 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         "for every job, or once per job in the order of --job",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of random inputs")
+    parser.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="load formats that run saved TensorFlow graph code (SavedModel)",
+    )
     return parse_arguments(parser, argv)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from stages.console import AirlockError
+from stages.extract import keras2
 from stages.extract.normalizers import (
     Call,
     UnsupportedConfigError,
@@ -48,7 +49,7 @@ def describe_model(model: Any, source: str) -> Graph:
     stored once however often the inner model is called.
     """
     functional = _functional(model, source)
-    config = functional.get_config()
+    config = keras2.functional_config(functional)
 
     walker = _Walker()
     outputs = walker.walk(functional, config, prefix="", bindings=None)
@@ -70,7 +71,7 @@ def describe_model(model: Any, source: str) -> Graph:
             {
                 "name": name,
                 "tensor": tensor_name,
-                "dtype": str(tensor.dtype),
+                "dtype": keras2.dtype_name(tensor),
                 "shape": list(tensor.shape),
             }
         )
@@ -82,8 +83,17 @@ def _functional(model: Any, source: str) -> Any:
     import keras
 
     if not isinstance(model, keras.Sequential):
+        if not keras2.is_graph(model):
+            raise AirlockError(
+                f"{source}: {model.name!r} is a subclassed model "
+                f"({type(model).__name__}), whose computation is Python code; "
+                "airlock exports functional and Sequential models"
+            )
         return model
-    functional = getattr(model, "_functional", None)
+    if keras2.is_keras2():
+        functional = keras2.functional(model)
+    else:
+        functional = getattr(model, "_functional", None)
     if functional is None:
         raise AirlockError(
             f"{source}: the Sequential model {model.name!r} was saved without an "
@@ -153,11 +163,13 @@ class _Walker:
                 )
         outputs = []
         for layer_name, node_index, tensor_index in _histories(config["output_layers"]):
-            # Keras numbers the calls of a nested functional model from 1 in
+            # Keras 3 numbers the calls of a nested functional model from 1 in
             # output_layers (its own graph is node 0) but from 0 in call arguments.
             source = layers_by_name[layer_name]
-            if isinstance(source, keras.Model) and not isinstance(
-                source, keras.Sequential
+            if (
+                isinstance(source, keras.Model)
+                and not isinstance(source, keras.Sequential)
+                and not keras2.is_keras2()
             ):
                 node_index -= 1
             name = _tensor_name(layer_name, node_index, tensor_index)
@@ -207,7 +219,8 @@ class _Walker:
             self.resolve(prefix + _tensor_name(*history))
             for history in _node_histories(node)
         ]
-        outputs = self.walk(functional, functional.get_config(), inner_prefix, bindings)
+        config = keras2.functional_config(functional)
+        outputs = self.walk(functional, config, inner_prefix, bindings)
         for index, tensor in enumerate(outputs):
             self.aliases[prefix + _tensor_name(model.name, node_index, index)] = tensor
 
@@ -249,7 +262,11 @@ def _topological(
 
 def _input_spec(layer: Any) -> dict[str, Any]:
     tensor = layer.output
-    return {"name": layer.name, "dtype": str(tensor.dtype), "shape": list(tensor.shape)}
+    return {
+        "name": layer.name,
+        "dtype": keras2.dtype_name(tensor),
+        "shape": list(tensor.shape),
+    }
 
 
 def _layer_record(
@@ -260,19 +277,21 @@ def _layer_record(
     keras_node = layer._inbound_nodes[node_index]
     call = _call(layer, node, keras_node)
     check_call(kind, call)
+    tensors = keras2.output_tensors(keras_node)
     outputs = [
-        _tensor_name(layer.name, node_index, index)
-        for index in range(len(keras_node.output_tensors))
+        _tensor_name(layer.name, node_index, index) for index in range(len(tensors))
     ]
     record_name = layer.name if node_index == 0 else f"{layer.name}/call{node_index}"
     return {
         "name": record_name,
         "kind": kind,
-        "config": normalize(kind, entry["config"], call),
+        "config": normalize(
+            kind, keras2.saved_config(kind, entry["config"], keras_node), call
+        ),
         "inputs": inputs,
         "outputs": outputs,
-        "output_shapes": [list(t.shape) for t in keras_node.output_tensors],
-        "output_dtypes": [str(t.dtype) for t in keras_node.output_tensors],
+        "output_shapes": [list(t.shape) for t in tensors],
+        "output_dtypes": [keras2.dtype_name(t) for t in tensors],
         "weights": {
             role: weight_member(layer.name, role) for role in _roles(layer).values()
         },
@@ -286,9 +305,9 @@ def _reads_mask(layer: Any, node_index: int) -> bool:
     takes a ``mask`` argument (pooling, recurrent, attention, Softmax ...); other
     layers pass it on or drop it without looking at it.
     """
-    if not getattr(layer, "_call_has_mask_arg", False):
+    if not keras2.expects_mask(layer):
         return False
-    tensors = layer._inbound_nodes[node_index].input_tensors
+    tensors = keras2.input_tensors(layer._inbound_nodes[node_index])
     return any(getattr(t, "_keras_mask", None) is not None for t in tensors)
 
 
@@ -320,7 +339,7 @@ def _roles(layer: Any) -> dict[int, str]:
     paths = [_relative_path(layer.name, weight) for weight in layer.weights]
     plain = [path.split("/")[-1] for path in paths]
     if len(set(plain)) == len(plain):
-        return dict(enumerate(plain))
+        return {i: keras2.weight_role(layer, role) for i, role in enumerate(plain)}
     return dict(enumerate(paths))
 
 
@@ -365,7 +384,7 @@ def _call(layer: Any, node: dict[str, Any], keras_node: Any) -> Call:
             arguments[name] = value
     masked = any(
         getattr(tensor, "_keras_mask", None) is not None
-        for tensor in keras_node.input_tensors
+        for tensor in keras2.input_tensors(keras_node)
     )
     return Call(inputs=tuple(roles), arguments=arguments, masked=masked)
 

@@ -34,7 +34,7 @@ def _softmax(x: np.ndarray, axis: Any = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
-#: Keras 3's definitions, written out with numpy.
+#: Keras 3's definitions, and Keras 2's hard_sigmoid, written out with numpy.
 KERAS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "elu": lambda x: np.where(x > 0, x, np.expm1(x)),
     "exponential": np.exp,
@@ -43,6 +43,7 @@ KERAS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
         0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
     ),
     "hard_sigmoid": lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0,
+    "hard_sigmoid_keras2": lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0),
     "hard_silu": lambda x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0,
     "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
     "log_softmax": lambda x: np.log(_softmax(x)),

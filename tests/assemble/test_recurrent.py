@@ -279,6 +279,18 @@ def test_lstm_gate_activations_and_their_parameters_follow_onnx_order() -> None:
     np.testing.assert_allclose(attributes["activation_beta"], [0.5])
 
 
+def test_keras_2_hard_sigmoid_gates_have_keras_2_slope() -> None:
+    config = _config(
+        "LSTM", activation="elu", recurrent_activation="hard_sigmoid_keras2"
+    )
+
+    attributes = _node(config, "LSTM")
+
+    assert attributes["activations"] == [b"HardSigmoid", b"Elu", b"Elu"]
+    np.testing.assert_allclose(attributes["activation_alpha"], [0.2, 1.0, 1.0])
+    np.testing.assert_allclose(attributes["activation_beta"], [0.5])
+
+
 def test_gru_linear_activation_is_an_identity_affine() -> None:
     config = _config("GRU", activation="linear", reset_after=False)
 

@@ -11,6 +11,7 @@ from conftest import OLD_RUNTIME, export, opsets, report
 from zoo import ZOO
 
 from stages import compat, interchange
+from stages.plan import TF_LINES
 
 #: The parity the bundled example promises.
 EXAMPLE_TOLERANCE = 1e-5
@@ -161,6 +162,23 @@ def test_bundled_example_exports_with_parity(tmp_path: Path) -> None:
         "report.json",
     ]
     assert "intent: PASS" in run.stdout
+
+
+@pytest.mark.filterwarnings("ignore:You are saving your model as an HDF5")
+def test_keras_3_h5_file_exports_on_the_newest_line(tmp_path: Path) -> None:
+    import keras
+
+    inputs = keras.Input((5,), name="x")
+    hidden = keras.layers.Dense(4, activation="hard_sigmoid", name="hidden")(inputs)
+    keras.Model(inputs, keras.layers.Dense(2, name="out")(hidden)).save(
+        tmp_path / "legacy.h5"
+    )
+
+    run = export(tmp_path / "legacy.h5", "--out", tmp_path / "out")
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"TensorFlow {TF_LINES[-1]} (saved by Keras 3." in run.output
+    assert report(tmp_path / "out" / "legacy")["verdict"] == "pass"
 
 
 def test_missing_model_is_a_usage_error_in_one_line(tmp_path: Path) -> None:

@@ -9,13 +9,25 @@ from pathlib import Path
 import pytest
 
 from stages import compat
-from stages.console import EXIT_USAGE, AirlockError, UsageError
-from stages.plan import DEFAULT_MODEL, TF_LINES, choose_line, parse_export_arguments
+from stages.console import EXIT_USAGE, UsageError
+from stages.plan import (
+    DEFAULT_MODEL,
+    KERAS2_LINE,
+    TF_LINES,
+    choose_line,
+    parse_export_arguments,
+)
 
 
 def _keras_file(path: Path, keras_version: str = "3.15.1") -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("metadata.json", json.dumps({"keras_version": keras_version}))
+    return path
+
+
+def _savedmodel(path: Path) -> Path:
+    path.mkdir()
+    (path / "saved_model.pb").write_bytes(b"")
     return path
 
 
@@ -79,7 +91,16 @@ def test_an_extracted_npz_starts_at_assembly(tmp_path: Path) -> None:
     [
         (["missing.keras"], "missing.keras: no such model file"),
         (["notes.txt"], "notes.txt: unsupported model format '.txt'"),
-        (["folder"], "folder: is a directory"),
+        (["folder"], "folder: is a directory without saved_model.pb"),
+        (
+            ["saved/saved_model.pb"],
+            "saved/saved_model.pb: pass the SavedModel directory that holds",
+        ),
+        (["saved"], "saved: loading a SavedModel directory runs the TensorFlow graph"),
+        (
+            ["saved", "--trust-model", "--tf", "2.21"],
+            "saved: SavedModel directories are read by the TensorFlow 2.15 line",
+        ),
         (["--opset", "12"], "--opset 12 is outside the supported range 13.."),
         (["--opset", "99"], "--opset 99 is outside the supported range"),
         (["--opset", "x"], "invalid int value: 'x'"),
@@ -96,6 +117,7 @@ def test_bad_arguments_are_usage_errors(
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "folder").mkdir()
     (tmp_path / "sub").mkdir()
+    _savedmodel(tmp_path / "saved")
     _keras_file(tmp_path / "a.keras")
     _keras_file(tmp_path / "sub" / "a.keras")
 
@@ -106,27 +128,72 @@ def test_bad_arguments_are_usage_errors(
     assert "\n" not in str(error.value)
 
 
-def test_line_follows_the_saved_keras_version(tmp_path: Path) -> None:
-    line, reason = choose_line(_keras_file(tmp_path / "m.keras", "3.4.1"))
+@pytest.mark.parametrize(
+    ("version", "line"),
+    [("3.4.1", TF_LINES[-1]), ("2.15.0", KERAS2_LINE), ("2.4.0", KERAS2_LINE)],
+)
+def test_line_follows_the_saved_keras_version(
+    tmp_path: Path, version: str, line: str
+) -> None:
+    chosen = choose_line(_keras_file(tmp_path / "m.keras", version))
 
-    assert (line, reason) == (TF_LINES[-1], "saved by Keras 3.4.1")
+    assert chosen == (line, f"saved by Keras {version}")
 
 
-def test_unreadable_version_falls_back_to_the_newest_line_and_says_why(
+@pytest.mark.parametrize(
+    ("name", "content", "line", "why"),
+    [
+        ("broken.keras", b"not a zip", TF_LINES[-1], "it is not a zip archive"),
+        ("broken.h5", b"not hdf5", KERAS2_LINE, "it is not an HDF5 file"),
+        ("cut.h5", b"\x89HDF\r\n\x1a\n\x00", KERAS2_LINE, "it is truncated"),
+        (
+            "name_at_the_end.h5",
+            b"\x89HDF\r\n\x1a\n"
+            + bytes(100)
+            + b"\x01\x00\x0e\x00\x08\x00\x08\x00keras_version\x00",
+            KERAS2_LINE,
+            "it has no keras_version attribute",
+        ),
+        (
+            "bare.h5",
+            b"\x89HDF\r\n\x1a\n" + bytes(100),
+            KERAS2_LINE,
+            "it has no keras_version attribute",
+        ),
+    ],
+)
+def test_unreadable_version_falls_back_and_says_why(
+    tmp_path: Path, name: str, content: bytes, line: str, why: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    chosen, reason = choose_line(path)
+
+    assert chosen == line
+    assert reason == f"the Keras version saved in the file is unknown: {why}"
+
+
+def test_savedmodel_directories_need_trust_and_go_to_the_keras_2_line(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "broken.keras"
-    path.write_bytes(b"not a zip")
+    _savedmodel(tmp_path / "saved")
 
-    line, reason = choose_line(path)
+    plan = parse_export_arguments(["saved", "--trust-model"], tmp_path)
 
-    assert line == TF_LINES[-1]
-    assert reason == "the Keras version saved in the file could not be read"
+    (job,) = plan.jobs
+    assert plan.trust_model
+    assert (job.name, job.line) == ("saved", KERAS2_LINE)
+    assert job.reason == "a SavedModel directory, written by Keras 2"
 
 
-def test_keras_2_files_are_refused_with_the_reason(tmp_path: Path) -> None:
-    with pytest.raises(AirlockError, match=r"saved by Keras 2\.15\.0"):
-        choose_line(_keras_file(tmp_path / "old.keras", "2.15.0"))
+def test_trust_model_changes_nothing_for_safe_formats(tmp_path: Path) -> None:
+    _keras_file(tmp_path / "m.keras")
+
+    trusted = parse_export_arguments(["m.keras", "--trust-model"], tmp_path)
+    plain = parse_export_arguments(["m.keras"], tmp_path)
+
+    assert trusted.jobs == plain.jobs
 
 
 def test_target_runtime_caps_the_default_opset_and_verifies_on_its_line(
@@ -207,7 +274,8 @@ def test_metadata_bomb_is_not_read(tmp_path: Path) -> None:
 
     assert choose_line(path) == (
         TF_LINES[-1],
-        "the Keras version saved in the file could not be read",
+        "the Keras version saved in the file is unknown: "
+        "metadata.json is larger than Keras writes",
     )
 
 

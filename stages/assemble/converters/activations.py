@@ -95,6 +95,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "gelu": _gelu,
     "gelu_tanh": _gelu_tanh,
     "hard_sigmoid": _op("HardSigmoid", alpha=1.0 / 6.0, beta=0.5),
+    "hard_sigmoid_keras2": _op("HardSigmoid", alpha=0.2, beta=0.5),
     "hard_silu": _hard_silu,
     "leaky_relu": _op("LeakyRelu", alpha=0.2),
     "log_softmax": lambda builder, x: builder.op1(

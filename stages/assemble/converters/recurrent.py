@@ -34,7 +34,7 @@ from stages.console import AirlockError
 
 __all__ = ["ONNX_ACTIVATIONS"]
 
-#: Keras activation -> (ONNX activation, its alpha, its beta), Keras 3 semantics.
+#: Keras activation -> (ONNX activation, its alpha, its beta), by normalized name.
 ONNX_ACTIVATIONS: dict[str, tuple[str, float | None, float | None]] = {
     "tanh": ("Tanh", None, None),
     "sigmoid": ("Sigmoid", None, None),
@@ -43,6 +43,7 @@ ONNX_ACTIVATIONS: dict[str, tuple[str, float | None, float | None]] = {
     "softplus": ("Softplus", None, None),
     "linear": ("Affine", 1.0, 0.0),
     "hard_sigmoid": ("HardSigmoid", 1.0 / 6.0, 0.5),
+    "hard_sigmoid_keras2": ("HardSigmoid", 0.2, 0.5),
     "elu": ("Elu", 1.0, None),
     "leaky_relu": ("LeakyRelu", 0.2, None),
 }

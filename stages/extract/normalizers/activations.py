@@ -6,6 +6,7 @@ from typing import Any
 
 from stages.extract.normalizers.base import (
     Config,
+    float32_value,
     normalize_activation,
     normalizer,
 )
@@ -20,9 +21,9 @@ def _activation(config: Config) -> dict[str, Any]:
 def _relu(config: Config) -> dict[str, Any]:
     max_value = config.get("max_value")
     return {
-        "max_value": None if max_value is None else float(max_value),
-        "negative_slope": float(config.get("negative_slope", 0.0)),
-        "threshold": float(config.get("threshold", 0.0)),
+        "max_value": None if max_value is None else float32_value(max_value),
+        "negative_slope": float32_value(config.get("negative_slope", 0.0)),
+        "threshold": float32_value(config.get("threshold", 0.0)),
     }
 
 
@@ -30,7 +31,7 @@ def _relu(config: Config) -> dict[str, Any]:
 def _leaky_relu(config: Config) -> dict[str, Any]:
     # Keras 2 calls the slope ``alpha``; Keras 3 calls it ``negative_slope``.
     slope = config.get("negative_slope", config.get("alpha", 0.3))
-    return {"negative_slope": float(slope)}
+    return {"negative_slope": float32_value(slope)}
 
 
 @normalizer("PReLU")
@@ -43,7 +44,7 @@ def _prelu(config: Config) -> dict[str, Any]:
 
 @normalizer("ELU")
 def _elu(config: Config) -> dict[str, Any]:
-    return {"alpha": float(config.get("alpha", 1.0))}
+    return {"alpha": float32_value(config.get("alpha", 1.0))}
 
 
 @normalizer("Softmax")

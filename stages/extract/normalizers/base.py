@@ -15,9 +15,12 @@ whose call arguments change what they compute.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 __all__ = [
     "ACTIVATIONS",
@@ -27,6 +30,8 @@ __all__ = [
     "UnsupportedConfigError",
     "call_checker",
     "check_call",
+    "float32_value",
+    "keras_major",
     "normalize",
     "normalize_activation",
     "normalizer",
@@ -37,7 +42,9 @@ Config = Mapping[str, Any]
 Normalizer = Callable[[Config], dict[str, Any]]
 CallChecker = Callable[["Call"], None]
 
-#: Activation functions by their normalized names (Keras 3 semantics).
+#: Activation functions by their normalized names (Keras 3 semantics, and
+#: ``hard_sigmoid_keras2``: Keras 2's ``hard_sigmoid``, ``clip(0.2 * x + 0.5, 0, 1)``,
+#: where Keras 3 computes ``clip(x / 6 + 0.5, 0, 1)``).
 ACTIVATIONS = frozenset(
     {
         "elu",
@@ -45,6 +52,7 @@ ACTIVATIONS = frozenset(
         "gelu",
         "gelu_tanh",
         "hard_sigmoid",
+        "hard_sigmoid_keras2",
         "hard_silu",
         "leaky_relu",
         "linear",
@@ -158,7 +166,18 @@ def normalize_activation(value: Any) -> str:
         raise UnsupportedConfigError(
             "activation", value, "only Keras's built-in activations can be exported"
         )
+    if value == "hard_sigmoid" and keras_major() < 3:
+        return "hard_sigmoid_keras2"
     return _ACTIVATION_ALIASES.get(value, value)
+
+
+@functools.cache
+def keras_major() -> int:
+    """The major version of the Keras that loads the models (2 or 3): the same
+    name means another function in a few places, such as ``hard_sigmoid``."""
+    import keras
+
+    return int(keras.__version__.split(".")[0])
 
 
 def normalizer(*kinds: str, call: bool = False) -> Callable[[Any], Any]:
@@ -173,6 +192,13 @@ def normalizer(*kinds: str, call: bool = False) -> Callable[[Any], Any]:
         return function
 
     return register
+
+
+def float32_value(value: Any) -> float:
+    """``value`` as the float32 that layers compute with, written as its shortest
+    decimal: Keras 2 saves some parameters after casting them to float32 (0.3 as
+    0.30000001192092896), Keras 3 as given; both become 0.3."""
+    return float(str(np.float32(value)))
 
 
 def require(config: Config, key: str, allowed: Any) -> None:

@@ -36,6 +36,7 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 RECURRENT_ACTIVATIONS = (
     "elu",
     "hard_sigmoid",
+    "hard_sigmoid_keras2",
     "leaky_relu",
     "linear",
     "relu",
