@@ -66,6 +66,9 @@ KERAS_PACKAGES = (
     "activations",
     "dtype_policies",
     "quantizers",
+    # Keras 2 (TensorFlow 2.15) saves its models and dtype policies here.
+    "engine",
+    "mixed_precision",
     # Operations on symbolic tensors outside a layer (the mask of a Masking
     # layer): Keras's own code; the graph stage names them as unsupported.
     "ops",
@@ -237,8 +240,10 @@ class _Screen:
                 "activations are loaded"
             )
             return False
+        # Keras 2 saves the layers of a nested model without a module: Keras
+        # then resolves the bare class name among its own classes only.
         custom = (registered is not None and registered != class_name) or not (
-            _is_keras_module(module)
+            module is None or _is_keras_module(module)
         )
         if custom:
             name = registered if isinstance(registered, str) else class_name

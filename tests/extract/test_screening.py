@@ -9,6 +9,7 @@ from typing import Any
 import keras
 import pytest
 
+from stages.console import AirlockError
 from stages.extract.screening import screen_keras_file
 
 
@@ -60,3 +61,41 @@ def test_keras_models_pass_the_screening(tmp_path: Path, build: Any) -> None:
     model.save(path)
 
     screen_keras_file(path)
+
+
+def _archive(path: Path, config: dict[str, Any]) -> Path:
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+    return path
+
+
+def _keras2_nested(inner_class: str) -> dict[str, Any]:
+    """A Keras 2 ``.keras`` configuration: the nested model's layers carry no
+    module, as TensorFlow 2.15 writes them."""
+    inner_layer = {"class_name": inner_class, "config": {"name": "inner_layer"}}
+    nested = {
+        "module": "keras.src.engine.functional",
+        "class_name": "Functional",
+        "config": {"name": "nested", "layers": [inner_layer]},
+        "registered_name": "Functional",
+    }
+    return {
+        "module": "keras.src.engine.functional",
+        "class_name": "Functional",
+        "config": {"name": "outer", "layers": [nested]},
+        "registered_name": "Functional",
+    }
+
+
+def test_keras2_layers_saved_without_a_module_pass(tmp_path: Path) -> None:
+    screen_keras_file(_archive(tmp_path / "k2.keras", _keras2_nested("Dense")))
+
+
+def test_keras2_lambda_saved_without_a_module_is_still_refused(tmp_path: Path) -> None:
+    path = _archive(tmp_path / "k2.keras", _keras2_nested("Lambda"))
+
+    with pytest.raises(AirlockError, match="Lambda"):
+        screen_keras_file(path)
