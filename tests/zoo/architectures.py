@@ -17,12 +17,23 @@ import numpy as np
 #: Weights a fresh Keras layer fills with zeros or ones; the zoo randomizes them.
 _OFFSETS = ("bias", "beta", "moving_mean")
 _SCALES = ("gamma", "moving_variance")
+#: The smallest moving variance a calibrated BatchNormalization keeps.
+_VARIANCE_FLOOR = 0.1
 
 
 def _randomize(model: Any, seed: int = 7) -> Any:
-    """Give the biases, shifts, scales and moving statistics that keras.applications
-    initializes to zeros and ones random values, so that no converter passes by
-    accident on them."""
+    """Give the biases, shifts, scales and moving statistics that Keras initializes
+    to zeros and ones random values, so that no converter passes by accident on
+    them; then calibrate the moving statistics.
+
+    Untrained, a deep network shrinks its signal layer by layer until the biases
+    alone decide the output, the same for every sample, and a broken convolution
+    would go unnoticed. Setting each BatchNormalization's moving statistics to
+    those of a batch of standard normal samples (the distribution of the
+    reference inputs) keeps the signal alive to the last layer.
+    """
+    import keras
+
     rng = np.random.default_rng(seed)
     for weight in model.weights:
         role = weight.path.split("/")[-1]
@@ -31,16 +42,43 @@ def _randomize(model: Any, seed: int = 7) -> Any:
             weight.assign(rng.normal(0.0, 0.1, shape).astype(weight.dtype))
         elif role in _SCALES:
             weight.assign(rng.uniform(0.5, 1.5, shape).astype(weight.dtype))
+
+    norms = [
+        layer
+        for layer in model._flatten_layers()
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    if norms and all(tensor.dtype == "float32" for tensor in model.inputs):
+        momenta = [layer.momentum for layer in norms]
+        for layer in norms:
+            layer.momentum = 0.0
+        batch = [
+            rng.standard_normal((32, *tensor.shape[1:])).astype("float32")
+            for tensor in model.inputs
+        ]
+        model(batch[0] if len(batch) == 1 else batch, training=True)
+        for layer, momentum in zip(norms, momenta, strict=True):
+            layer.momentum = momentum
+            # A channel that is almost constant would have its float32 rounding
+            # noise magnified many times over; a floor keeps the network's
+            # conditioning close to a trained one's.
+            variance = layer.moving_variance
+            variance.assign(np.maximum(variance.numpy(), _VARIANCE_FLOOR))
     return model
 
 
 def mobilenet_v2() -> Any:
     """keras.applications.MobileNetV2 at width 0.35 on 32x32 images: depthwise
-    convolutions, ReLU6, BatchNormalization, residual Add, ZeroPadding2D."""
+    convolutions, ReLU6, BatchNormalization, residual Add, ZeroPadding2D. Its
+    output is the logits, which show an error more plainly than probabilities."""
     import keras
 
     model = keras.applications.MobileNetV2(
-        input_shape=(32, 32, 3), alpha=0.35, weights=None, classes=4
+        input_shape=(32, 32, 3),
+        alpha=0.35,
+        weights=None,
+        classes=4,
+        classifier_activation=None,
     )
     return _randomize(model)
 
