@@ -263,8 +263,8 @@ def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
         if len(tensors) == 2 and len(tensors[0].shape) != len(tensors[1].shape):
             return (
                 f"operands of ranks {len(tensors[0].shape)} and "
-                f"{len(tensors[1].shape)} are not supported; use one rank, or a "
-                f"keras.layers.{entry['class_name']} layer"
+                f"{len(tensors[1].shape)} are not supported; reshape them to one "
+                "rank first"
             )
     return None
 
