@@ -133,17 +133,15 @@ class _Walker:
         import keras
 
         layers_by_name = {layer.name: layer for layer in functional.layers}
+        operations_by_name = {op.name: op for op in functional.operations}
         input_names = [name for name, _, _ in _histories(config["input_layers"])]
         for entry in config["layers"]:
             layer = layers_by_name.get(entry["name"])
             if layer is None:
                 # Keras records an operation called on symbolic tensors outside any
-                # layer (``keras.ops.*``, or the mask that a Masking layer computes)
-                # as an entry of its own, without a layer object.
-                self.problems.append(
-                    f"operation {prefix + entry['name']!r} ({entry['class_name']}): "
-                    "a Keras operation outside a layer is not supported"
-                )
+                # layer (``x + y``, ``keras.ops.*``, or the mask that a Masking
+                # layer computes) as an entry of its own, without a layer object.
+                self._operation(operations_by_name.get(entry["name"]), entry, prefix)
                 continue
             if entry["class_name"] == "InputLayer":
                 if bindings is None:
@@ -165,7 +163,7 @@ class _Walker:
         for layer_name, node_index, tensor_index in _histories(config["output_layers"]):
             # Keras 3 numbers the calls of a nested functional model from 1 in
             # output_layers (its own graph is node 0) but from 0 in call arguments.
-            source = layers_by_name[layer_name]
+            source = layers_by_name.get(layer_name)  # None for an operation
             if (
                 isinstance(source, keras.Model)
                 and not isinstance(source, keras.Sequential)
@@ -208,6 +206,28 @@ class _Walker:
             }
         self.graph.layers.append(record)
 
+    def _operation(self, operation: Any, entry: dict[str, Any], prefix: str) -> None:
+        """Record an element-wise addition, subtraction or multiplication of two
+        tensors of one rank, or of a tensor and a number (``x + y``, ``x * 0.5``
+        in a functional model), as the merge layer that computes the same, the
+        number as its ``scalar_operand``; refuse every other operation, naming
+        it."""
+        name = prefix + entry["name"]
+        problem = _operation_problem(operation, entry)
+        if problem:
+            self.problems.append(
+                f"operation {name!r} ({entry['class_name']}): {problem}"
+            )
+            return
+        for node_index, node in enumerate(entry["inbound_nodes"]):
+            config = {"name": entry["config"].get("name", entry["name"])}
+            for index, value in enumerate(node.get("args", [])):
+                if _is_number(value):
+                    config["scalar_operand"] = {"index": index, "value": value}
+            self._record(
+                operation, {**entry, "config": config}, prefix, node_index, node
+            )
+
     def _nested(
         self, model: Any, prefix: str, node_index: int, node: dict[str, Any]
     ) -> None:
@@ -223,6 +243,47 @@ class _Walker:
         outputs = self.walk(functional, config, inner_prefix, bindings)
         for index, tensor in enumerate(outputs):
             self.aliases[prefix + _tensor_name(model.name, node_index, index)] = tensor
+
+
+#: Keras operations that compute what a merge layer of the same name computes when
+#: both operands are tensors of one rank (numpy broadcasting then agrees).
+_MERGE_OPERATIONS = frozenset({"Add", "Subtract", "Multiply"})
+
+
+def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
+    """Why an operation outside a layer cannot be recorded, or None if it can."""
+    unsupported = "a Keras operation outside a layer is not supported"
+    if (
+        operation is None
+        or entry.get("module") != "keras.src.ops.numpy"
+        or entry["class_name"] not in _MERGE_OPERATIONS
+    ):
+        return unsupported
+    for keras_node in operation._inbound_nodes:
+        arguments = list(keras_node.arguments.args)
+        tensors = keras_node.input_tensors
+        numbers = [value for value in arguments if _is_number(value)]
+        if (
+            keras_node.arguments.kwargs
+            or len(arguments) != 2
+            or len(tensors) + len(numbers) != 2
+            or not tensors
+        ):
+            return (
+                f"{unsupported} unless its operands are two tensors, or a tensor "
+                "and a number"
+            )
+        if len(tensors) == 2 and len(tensors[0].shape) != len(tensors[1].shape):
+            return (
+                f"operands of ranks {len(tensors[0].shape)} and "
+                f"{len(tensors[1].shape)} are not supported; reshape them to one "
+                "rank first"
+            )
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _weight_prefix(prefix: str) -> str:
@@ -336,7 +397,8 @@ def _roles(layer: Any) -> dict[int, str]:
     gives each weight its path relative to the layer instead:
     ``forward_lstm/lstm_cell/kernel``.
     """
-    paths = [_relative_path(layer.name, weight) for weight in layer.weights]
+    weights = getattr(layer, "weights", [])  # an operation has none
+    paths = [_relative_path(layer.name, weight) for weight in weights]
     plain = [path.split("/")[-1] for path in paths]
     if len(set(plain)) == len(plain):
         return {i: keras2.weight_role(layer, role) for i, role in enumerate(plain)}

@@ -229,3 +229,28 @@ def test_dot_over_the_batch_axis_is_refused() -> None:
 
     with pytest.raises(AirlockError, match=r"\(Dot\): axes=\[0, 0\] names the batch"):
         convert("Dot", {"axes": [0, 0], "normalize": False}, [x, y], (2, 1), 17)
+
+
+#: ``x op number`` and ``number op x``, as Keras computes them in a functional model.
+SCALAR_OPERATIONS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "Add": np.add,
+    "Subtract": np.subtract,
+    "Multiply": np.multiply,
+}
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("kind", sorted(SCALAR_OPERATIONS))
+def test_an_operation_with_a_number_applies_it_in_its_position(
+    kind: str, index: int, opset: int
+) -> None:
+    (x,) = _random((2, 3, 4, 5))
+    config = {"scalar_operand": {"index": index, "value": 3.0}}
+
+    result = convert(kind, config, [x], (2, 3, 4, 5), opset, [CHANNELS_FIRST[4]])
+
+    operands = [x.astype(np.float64)]
+    operands.insert(index, np.float64(3.0))
+    expected = SCALAR_OPERATIONS[kind](*operands)
+    np.testing.assert_allclose(result.value, expected, rtol=RTOL, atol=ATOL)

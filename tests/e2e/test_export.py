@@ -133,6 +133,21 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
     }
 
 
+def test_arithmetic_between_tensors_and_numbers_was_converted(
+    exported: dict[int, Path],
+) -> None:
+    path = exported[compat.DEFAULT_OPSET] / "arithmetic_blocks" / "model.npz"
+    layers = interchange.read(path).description["layers"]
+
+    operands = {
+        (layer["kind"], layer["config"]["scalar_operand"]["index"])
+        for layer in layers
+        if "scalar_operand" in layer["config"]
+    }
+    assert operands == {("Add", 1), ("Multiply", 1), ("Subtract", 0)}
+    assert any(layer["kind"] == "Add" and not layer["config"] for layer in layers)
+
+
 def test_same_npz_assembles_to_the_same_bytes(
     exported: dict[int, Path], tmp_path: Path
 ) -> None:

@@ -199,3 +199,39 @@ def test_a_mask_that_no_layer_reads_is_accepted() -> None:
         "Activation",
     ]
     assert graph.layers[0]["config"]["mask_zero"] is True
+
+
+def test_arithmetic_written_in_the_model_becomes_merge_records() -> None:
+    x = keras.Input((3, 4), name="x")
+    dense = keras.layers.Dense(4, name="dense")(x)
+    shifted = 3.0 - dense
+    model = keras.Model(x, (x + shifted) * 0.5)
+
+    graph = describe_model(model, "arithmetic.keras")
+
+    kinds = [(layer["kind"], layer["config"]) for layer in graph.layers]
+    assert kinds == [
+        ("Dense", kinds[0][1]),
+        ("Subtract", {"scalar_operand": {"index": 0, "value": 3.0}}),
+        ("Add", {}),
+        ("Multiply", {"scalar_operand": {"index": 1, "value": 0.5}}),
+    ]
+    assert graph.layers[2]["inputs"] == ["x", graph.layers[1]["outputs"][0]]
+    assert graph.layers[3]["output_shapes"] == [[None, 3, 4]]
+
+
+@pytest.mark.parametrize(
+    ("build", "problem"),
+    [
+        (lambda x: x / 2.0, r"\(TrueDivide\): a Keras operation outside a layer"),
+        (lambda x: x + x[:, :1, 0], r"\(Add\): operands of ranks 3 and 2"),
+    ],
+)
+def test_other_arithmetic_in_the_model_is_refused_by_name(
+    build: Any, problem: str
+) -> None:
+    x = keras.Input((3, 4), name="x")
+    model = keras.Model(x, build(x))
+
+    with pytest.raises(AirlockError, match=problem):
+        describe_model(model, "arithmetic.keras")

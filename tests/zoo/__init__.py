@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo import (
+    architectures,
     attention,
     convolution,
     core,
@@ -29,6 +30,7 @@ __all__ = ["SEED", "ZOO", "build_zoo"]
 
 SEED = 3
 FAMILIES = (
+    architectures,
     attention,
     convolution,
     core,

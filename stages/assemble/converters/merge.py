@@ -130,10 +130,16 @@ def convert_elementwise(
 
     Inputs of different ranks are broadcast as Keras does (see the module
     docstring). Masks are not carried through the graph, so the masked forms of
-    these merges are not reproduced.
+    these merges are not reproduced. ``x + 3.0`` in a functional model comes as
+    an ``Add`` of one input with config key ``scalar_operand`` (the number and
+    its position among the operands), a constant of the output's dtype here.
     """
     _check_dtypes(layer, inputs)
     values, perm = _aligned(inputs, builder)
+    operand = layer.config.get("scalar_operand")
+    if operand is not None:
+        number = builder.scalar(operand["value"], layer.output_dtypes[0], "operand")
+        values.insert(operand["index"], number)
     value = ELEMENTWISE[layer.kind](layer, values, builder)
     return [layer.output(value, perm=perm)]
 

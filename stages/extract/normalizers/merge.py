@@ -11,7 +11,21 @@ from stages.extract.normalizers.base import (
 )
 
 
-@normalizer("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+@normalizer("Add", "Subtract", "Multiply")
+def _arithmetic(config: Config) -> dict[str, Any]:
+    # The layers have no config key that changes what they compute. The same
+    # records stand for ``x + 3.0`` written in a functional model: the extractor
+    # then adds the number and its position among the operands.
+    operand = config.get("scalar_operand")
+    if operand is None:
+        return {}
+    value = operand["value"]
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise UnsupportedConfigError("scalar_operand", value, "expected a number")
+    return {"scalar_operand": {"index": int(operand["index"]), "value": value}}
+
+
+@normalizer("Average", "Maximum", "Minimum")
 def _elementwise(config: Config) -> dict[str, Any]:
     # Element-wise merges have no config key that changes what they compute.
     return {}
