@@ -133,7 +133,10 @@ class _Walker:
         import keras
 
         layers_by_name = {layer.name: layer for layer in functional.layers}
-        operations_by_name = {op.name: op for op in functional.operations}
+        # Keras 3 lists operations outside layers (x + y on tensors) here; Keras 2
+        # records none, and has no such attribute.
+        operations = getattr(functional, "operations", functional.layers)
+        operations_by_name = {op.name: op for op in operations}
         input_names = [name for name, _, _ in _histories(config["input_layers"])]
         for entry in config["layers"]:
             layer = layers_by_name.get(entry["name"])
