@@ -1,8 +1,8 @@
 """End-to-end exports through nox, shared by the tests of this directory.
 
 These tests run in the extract environment (the zoo is built with TensorFlow) and
-drive ``nox -s export`` in a subprocess, exactly as a user would. The nox command
-comes from ``AIRLOCK_NOX``, which ``nox -s tests`` sets. The zoo is exported at the
+drive ``nox -s export`` in a subprocess, exactly as a user would (see
+``tests/noxrun.py``). The zoo is exported at the
 lowest, default and highest opsets; ``AIRLOCK_OPSETS=all`` (``nox -s opset_matrix``)
 exports it at every opset in between too.
 """
@@ -14,17 +14,16 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zoo import ZOO, build_zoo  # noqa: E402
+from noxrun import ROOT, export
+from zoo import ZOO, build_zoo
 
-from stages import compat  # noqa: E402
+from stages import compat
 
 #: The older onnxruntime line the zoo is also verified on, at its highest opset.
 OLD_RUNTIME = next(reversed(compat.VERIFY_LINES))
@@ -35,57 +34,6 @@ def opsets() -> list[int]:
     if os.environ.get("AIRLOCK_OPSETS") == "all":
         return list(range(compat.MIN_OPSET, compat.MAX_OPSET + 1))
     return [compat.MIN_OPSET, compat.DEFAULT_OPSET, compat.MAX_OPSET]
-
-
-@dataclass(frozen=True)
-class Run:
-    """One finished ``nox -s export`` run."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        """Everything printed; nox passes a stage's stderr on in its stdout."""
-        return self.stdout + self.stderr
-
-
-def export(
-    *arguments: str | Path, root: Path = ROOT, envdir: Path | None = None
-) -> Run:
-    """Run ``nox -s export -- ARGUMENTS`` in the checkout at ``root``, with its
-    environments in ``envdir`` (default: the checkout's own .nox)."""
-    return nox("export", *arguments, root=root, envdir=envdir)
-
-
-def nox(
-    session: str, *arguments: str | Path, root: Path = ROOT, envdir: Path | None = None
-) -> Run:
-    """Run ``nox -s SESSION -- ARGUMENTS`` in the checkout at ``root``."""
-    command = os.environ.get("AIRLOCK_NOX")
-    if not command:
-        pytest.fail(
-            "AIRLOCK_NOX is not set: run the end-to-end tests with nox -s tests"
-        )
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "NOX_CURRENT_SESSION")
-    }
-    options = ["--envdir", str(envdir)] if envdir else []
-    process = subprocess.run(
-        [*json.loads(command), "-f", str(root / "noxfile.py"), *options]
-        + ["-s", session, "--"]
-        + [str(a) for a in arguments],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    return Run(process.returncode, process.stdout, process.stderr)
 
 
 def report(directory: Path) -> dict:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import OLD_RUNTIME, export, opsets, report
+from conftest import OLD_RUNTIME, opsets, report
+from noxrun import export
 from zoo import ZOO
 
 from stages import compat, interchange

@@ -7,7 +7,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from conftest import ROOT, copy_checkout, export, nox, report
+from conftest import copy_checkout, report
+from noxrun import ROOT, export, nox
 
 EXAMPLE_DIGEST = ROOT / "examples" / "intent" / "intent.onnx.sha256"
 #: The environments of this checkout, shared by the copies so no test reinstalls.

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, export, report
+from conftest import report
+from noxrun import ROOT, export
 
 from stages import interchange
 

@@ -5,60 +5,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ROOT = Path(__file__).resolve().parents[2]
+from noxrun import ROOT, Run, clean_environment
 
 #: Environment for stage subprocesses: TensorFlow quiet, no inherited virtualenv.
-STAGE_ENVIRONMENT = {
-    **{
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "NOX_CURRENT_SESSION")
-    },
-    "TF_CPP_MIN_LOG_LEVEL": "2",
-    "TF_ENABLE_ONEDNN_OPTS": "0",
-    "PYTHONPATH": str(ROOT),
-}
-
-
-@dataclass(frozen=True)
-class Run:
-    """One finished stage run."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def export(*arguments: str | Path) -> Run:
-    """Run ``nox -s export -- ARGUMENTS`` as a user would (see tests/e2e)."""
-    command = os.environ.get("AIRLOCK_NOX")
-    if not command:
-        pytest.fail("AIRLOCK_NOX is not set: run these tests with nox -s tests")
-    process = subprocess.run(
-        [*json.loads(command), "-f", str(ROOT / "noxfile.py"), "-s", "export", "--"]
-        + [str(a) for a in arguments],
-        cwd=ROOT,
-        env=STAGE_ENVIRONMENT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    return Run(process.returncode, process.stdout, process.stderr)
+STAGE_ENVIRONMENT = {**clean_environment(), "PYTHONPATH": str(ROOT)}
 
 
 def run_stage(stage: str, *arguments: str | Path, python: str | None = None) -> Run:

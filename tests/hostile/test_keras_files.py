@@ -18,16 +18,14 @@ from typing import Any
 import numpy as np
 import pytest
 from hostile_files import (
-    ROOT,
     STAGE_ENVIRONMENT,
-    Run,
     assert_refused,
     error_line,
-    export,
     rewrite_config,
     run_stage,
     zip_members,
 )
+from noxrun import ROOT, Run, export
 
 #: Each refused model and what its error line must say.
 REFUSED: dict[str, tuple[str, ...]] = {

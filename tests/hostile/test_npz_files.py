@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 from hostile_files import (
-    Run,
     assert_refused,
     error_line,
-    export,
     npy_bytes,
     zip_members,
 )
+from noxrun import Run, export
 
 from stages import interchange
 

@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import keras2_zoo  # noqa: E402
-import same_architecture  # noqa: E402
+import keras2_zoo
+import same_architecture
+from noxrun import ROOT, export
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:You are saving your model as an HDF5 file:UserWarning"
@@ -30,27 +31,6 @@ pytestmark = pytest.mark.filterwarnings(
 #: The environment of the Keras 3 line, which ``nox -s tests`` builds before this
 #: one (its suite comes first in noxfile.TEST_SUITES).
 KERAS3_PYTHON = ROOT / ".nox" / "tests-env-extract-tf2-21" / "bin" / "python"
-
-
-def _export(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
-    command = os.environ.get("AIRLOCK_NOX")
-    if not command:
-        pytest.fail("AIRLOCK_NOX is not set: run these tests with nox -s tests")
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "NOX_CURRENT_SESSION")
-    }
-    return subprocess.run(
-        [*json.loads(command), "-f", str(ROOT / "noxfile.py"), "-s", "export", "--"]
-        + [str(a) for a in arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +46,7 @@ def exported(
     and everything the run printed."""
     out = tmp_path_factory.mktemp("keras2_out")
     models = [path for files in zoo.values() for path in files.values()]
-    run = _export(*models, "--out", out, "--trust-model")
+    run = export(*models, "--out", out, "--trust-model")
     assert run.returncode == 0, run.stdout + run.stderr
     return out, run.stdout + run.stderr
 
@@ -114,7 +94,7 @@ def test_the_log_says_which_line_extracts_each_format(
 def test_savedmodel_without_trust_is_a_usage_error(
     zoo: dict[str, dict[str, Path]], tmp_path: Path
 ) -> None:
-    run = _export(zoo["dense"]["savedmodel"], "--out", tmp_path)
+    run = export(zoo["dense"]["savedmodel"], "--out", tmp_path)
 
     assert run.returncode == 2
     assert "runs the TensorFlow graph code saved in it; pass --trust-model" in (
@@ -164,7 +144,7 @@ def test_same_architecture_exports_from_keras_2_with_parity(
 ) -> None:
     keras2, _ = both_lines
 
-    run = _export(keras2 / "model.h5", "--out", tmp_path)
+    run = export(keras2 / "model.h5", "--out", tmp_path)
 
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads((tmp_path / "model" / "report.json").read_text())
