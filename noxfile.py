@@ -316,8 +316,7 @@ def opset_matrix(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def lock(session: nox.Session) -> None:
-    """Recompile every lockfile with hashes; --check fails if any is stale, other
-    arguments go to uv (e.g. --upgrade)."""
+    """Recompile every lockfile with hashes (-- --check: only check; -- --upgrade)."""
     if "--check" in session.posargs:
         _check_lockfiles(session)
         return

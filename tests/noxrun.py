@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["ROOT", "Run", "clean_environment", "export", "nox"]
+__all__ = ["ROOT", "Run", "clean_environment", "export", "list_sessions", "nox"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,14 +50,23 @@ def nox(
 ) -> Run:
     """Run ``nox -s SESSION -- ARGUMENTS`` in the checkout at ``root``, with its
     environments in ``envdir`` (default: the checkout's own .nox)."""
+    options = ["--envdir", str(envdir)] if envdir else []
+    return _run(
+        [*options, "-s", session, "--", *[str(a) for a in arguments]], root=root
+    )
+
+
+def list_sessions() -> Run:
+    """Run ``nox -l`` in this checkout."""
+    return _run(["-l"], root=ROOT)
+
+
+def _run(options: list[str], root: Path) -> Run:
     command = os.environ.get("AIRLOCK_NOX")
     if not command:
         pytest.fail("AIRLOCK_NOX is not set: run these tests with nox -s tests")
-    options = ["--envdir", str(envdir)] if envdir else []
     process = subprocess.run(
-        [*json.loads(command), "-f", str(root / "noxfile.py"), *options]
-        + ["-s", session, "--"]
-        + [str(a) for a in arguments],
+        [*json.loads(command), "-f", str(root / "noxfile.py"), *options],
         cwd=root,
         env=clean_environment(),
         capture_output=True,
