@@ -9,7 +9,9 @@ configuration as plain JSON, without importing Keras, and refuses:
   (``TFSMLayer``, ``TorchModuleWrapper``, ``JaxLayer``, ``FlaxLayer``), and saved
   Python lambdas anywhere;
 - classes outside Keras's own layers, models, initializers, regularizers,
-  constraints, activations and operations: a ``module`` elsewhere, or a
+  constraints, activations and operations (and the few layers that
+  ``keras.applications`` defines, such as ConvNeXt's ``LayerScale``): a ``module``
+  elsewhere, or a
   ``registered_name`` of a custom package (``mypkg>Scale``); custom classes are
   reported once per class, with the layers that use them;
 - references to Python functions other than Keras activations;
@@ -73,6 +75,12 @@ KERAS_PACKAGES = (
     # layer): Keras's own code; the graph stage names them as unsupported.
     "ops",
 )
+#: The layers ``keras.applications`` defines outside ``keras.layers``, by module:
+#: Keras's own code, which the assemble stage converts.
+APPLICATION_LAYERS = {
+    "keras.src.applications.convnext": frozenset({"LayerScale", "StochasticDepth"}),
+    "keras.src.applications.inception_resnet_v2": frozenset({"CustomScaleLayer"}),
+}
 _KERAS_FUNCTIONS = ("keras.activations", "keras.src.activations")
 _UNSAFE_SWITCHES = ("enable_unsafe_deserialization", "safe_mode")
 
@@ -243,7 +251,9 @@ class _Screen:
         # Keras 2 saves the layers of a nested model without a module: Keras
         # then resolves the bare class name among its own classes only.
         custom = (registered is not None and registered != class_name) or not (
-            module is None or _is_keras_module(module)
+            module is None
+            or _is_keras_module(module)
+            or class_name in APPLICATION_LAYERS.get(module, ())
         )
         if custom:
             name = registered if isinstance(registered, str) else class_name

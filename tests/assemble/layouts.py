@@ -47,9 +47,11 @@ def convert(
     output_shape: Sequence[int],
     opset: int,
     perms: Sequence[Perm | None] | None = None,
+    weights: Mapping[str, np.ndarray] | None = None,
 ) -> Result:
-    """Convert one layer of ``kind`` reading ``inputs`` (Keras order, laid out in
-    the graph as ``perms``) and evaluate it; ``output_shape`` is Keras's."""
+    """Convert one layer of ``kind`` with ``weights`` reading ``inputs`` (Keras
+    order, laid out in the graph as ``perms``) and evaluate it; ``output_shape``
+    is Keras's."""
     perms = list(perms or [None] * len(inputs))
     builder = GraphBuilder(opset)
     tensors, graph_inputs, feeds = [], [], {}
@@ -78,7 +80,7 @@ def convert(
     builder.scope(layer.name)
     if not accepts_any_layout(kind):
         tensors = [builder.keras(tensor) for tensor in tensors]
-    (output,) = function(layer, {}, tensors, builder)
+    (output,) = function(layer, weights or {}, tensors, builder)
     builder.scope("y")
     value = builder.keras(output).name
     builder.nodes.append(helper.make_node("Identity", [value], ["y"], name="y"))

@@ -131,6 +131,9 @@ def test_every_layer_of_the_zoo_was_converted(exported: dict[int, Path]) -> None
         "ZeroPadding2D",
         "ZeroPadding3D",
         "UnitNormalization",
+        "LayerScale",
+        "StochasticDepth",
+        "CustomScaleLayer",
     }
 
 

@@ -99,3 +99,37 @@ def test_keras2_lambda_saved_without_a_module_is_still_refused(tmp_path: Path) -
 
     with pytest.raises(AirlockError, match="Lambda"):
         screen_keras_file(path)
+
+
+def _application_layers() -> Any:
+    from keras.src.applications.convnext import LayerScale, StochasticDepth
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+
+    inputs = keras.Input((4, 3), name="x")
+    scaled = StochasticDepth(0.1)(LayerScale(1e-6, 3)(inputs))
+    return keras.Model(inputs, CustomScaleLayer(0.2)([inputs, scaled]))
+
+
+def test_the_layers_keras_applications_define_pass(tmp_path: Path) -> None:
+    path = tmp_path / "model.keras"
+    _application_layers().save(path)
+
+    screen_keras_file(path)
+
+
+def test_other_classes_of_keras_applications_are_refused(tmp_path: Path) -> None:
+    layer = {
+        "module": "keras.src.applications.convnext",
+        "class_name": "ConvNeXtBlock",
+        "config": {"name": "block"},
+        "registered_name": None,
+    }
+    config = {
+        "module": "keras",
+        "class_name": "Functional",
+        "config": {"name": "model", "layers": [layer]},
+    }
+    path = _archive(tmp_path / "model.keras", config)
+
+    with pytest.raises(AirlockError, match="layer 'block': ConvNeXtBlock from module"):
+        screen_keras_file(path)

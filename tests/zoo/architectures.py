@@ -1,7 +1,8 @@
 """Zoo models in the shape of whole architectures a user brings: a keras.applications
 network, a U-Net, a vision transformer, a sequence-to-sequence LSTM, a two-tower
-recommender, a tabular model with several inputs and outputs, and the blocks of
-MobileNetV3 and ConvNeXt written with ``+`` and ``*`` between tensors and numbers.
+recommender, a tabular model with several inputs and outputs, the blocks of
+MobileNetV3 and ConvNeXt written with ``+`` and ``*`` between tensors and numbers,
+and blocks built from the layers that keras.applications defines itself.
 
 Each is kept small (few filters, small images) so that the zoo exports quickly;
 what they test is how the converters compose, not their size.
@@ -197,6 +198,34 @@ def arithmetic_blocks() -> Any:
     return _randomize(keras.Model(image, x, name="arithmetic_blocks"))
 
 
+def application_blocks() -> Any:
+    """A ConvNeXt block and an InceptionResNetV2 block built from the layers that
+    keras.applications defines outside keras.layers: ``LayerScale`` with random
+    scales (ConvNeXt starts them at 1e-6, which would hide a wrong one),
+    ``StochasticDepth`` and ``CustomScaleLayer``."""
+    import keras
+    from keras.src.applications.convnext import LayerScale, StochasticDepth
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+
+    layers = keras.layers
+    image = keras.Input((8, 8, 8), name="image")
+    x = layers.Conv2D(8, 7, padding="same", groups=8)(image)
+    x = layers.LayerNormalization(epsilon=1e-6)(x)
+    x = layers.Dense(16, activation="gelu")(x)
+    x = layers.Dense(8)(x)
+    scale = LayerScale(1e-6, 8, name="layer_scale")
+    x = scale(x)
+    x = StochasticDepth(0.1, name="stochastic_depth")(x)
+    x = layers.Add()([image, x])
+
+    branch = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
+    x = CustomScaleLayer(0.17, name="custom_scale")([x, branch])
+    model = _randomize(keras.Model(image, x, name="application_blocks"))
+    rng = np.random.default_rng(11)
+    scale.gamma.assign(rng.uniform(0.5, 1.5, 8).astype("float32"))
+    return model
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "mobilenet_v2": mobilenet_v2,
     "unet": unet,
@@ -205,4 +234,5 @@ MODELS: dict[str, Callable[[], Any]] = {
     "two_tower": two_tower,
     "tabular": tabular,
     "arithmetic_blocks": arithmetic_blocks,
+    "application_blocks": application_blocks,
 }

@@ -5,6 +5,7 @@ Importing this package registers them all; this list is the supported set.
 
 from stages.assemble.converters import (
     activations,
+    applications,
     attention,
     conv,
     core,
@@ -23,6 +24,7 @@ from stages.assemble.converters import (
 
 __all__ = [
     "activations",
+    "applications",
     "attention",
     "conv",
     "core",

@@ -6,6 +6,7 @@ that goes into the interchange description for a layer of a given Keras class.
 
 from stages.extract.normalizers import (
     activations,
+    applications,
     attention,
     convolution,
     dense,
@@ -34,6 +35,7 @@ __all__ = [
     "Call",
     "UnsupportedConfigError",
     "activations",
+    "applications",
     "attention",
     "check_call",
     "convolution",
