@@ -193,3 +193,16 @@ def test_a_subclassed_model_in_a_savedmodel_is_refused_by_name(tmp_path: Path) -
 
     with pytest.raises(AirlockError, match=r"'scaler' is a subclassed model"):
         describe_model(load_model(path, trust_model=True), str(path))
+
+
+def test_a_keras_2_call_in_training_mode_is_refused_with_the_layer() -> None:
+    # Keras 2 keeps Monte Carlo dropout active when the model predicts.
+    inputs = keras.Input((4,), name="x")
+    model = keras.Model(
+        inputs, keras.layers.Dropout(0.5, name="mc")(inputs, training=True)
+    )
+
+    with pytest.raises(
+        AirlockError, match=r"layer 'mc' \(Dropout\): training=True .* Keras 2 keeps"
+    ):
+        describe_model(model, "mc.h5")

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from stages.extract.normalizers.base import Config, float32_value, normalizer
+from stages.extract.normalizers.base import (
+    Call,
+    Config,
+    float32_value,
+    normalizer,
+    refuse_training_call,
+)
 
 
 @normalizer("LayerScale")
@@ -15,9 +21,10 @@ def _layer_scale(config: Config) -> dict[str, Any]:
     return {"projection_dim": int(config["projection_dim"])}
 
 
-@normalizer("StochasticDepth")
-def _stochastic_depth(config: Config) -> dict[str, Any]:
+@normalizer("StochasticDepth", call=True)
+def _stochastic_depth(config: Config, call: Call) -> dict[str, Any]:
     # ``drop_path_rate`` drops residual paths while training only.
+    refuse_training_call(call, "passes data through as at inference")
     return {}
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "normalize",
     "normalize_activation",
     "normalizer",
+    "refuse_training_call",
     "require",
 ]
 
@@ -199,6 +200,27 @@ def float32_value(value: Any) -> float:
     decimal: Keras 2 saves some parameters after casting them to float32 (0.3 as
     0.30000001192092896), Keras 3 as given; both become 0.3."""
     return float(str(np.float32(value)))
+
+
+def refuse_training_call(call: Call, export_computes: str) -> None:
+    """Raise :class:`UnsupportedConfigError` if a Keras 2 layer was called with
+    ``training=True``; the export computes ``export_computes`` instead.
+
+    Keras 2 keeps such a call in training mode when the model runs for inference
+    (Monte Carlo dropout). Keras 3 replaces every saved ``training`` argument with
+    that of the model's call, so ``predict`` runs each layer in inference mode; it
+    even saves ``training=True`` for the layers of a Sequential whose ``call``
+    defaults to it (the augmentation layers). Keras 3 calls pass.
+    """
+    if keras_major() >= 3:
+        return
+    if call.arguments.get("training"):
+        raise UnsupportedConfigError(
+            "training",
+            call.arguments["training"],
+            f"Keras 2 keeps this call in training mode at inference, while the "
+            f"export {export_computes} (call the layer without training=True)",
+        )
 
 
 def require(config: Config, key: str, allowed: Any) -> None:

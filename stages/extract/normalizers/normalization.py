@@ -14,6 +14,7 @@ from stages.extract.normalizers.base import (
     Config,
     UnsupportedConfigError,
     normalizer,
+    refuse_training_call,
 )
 
 
@@ -49,13 +50,7 @@ def _common(config: Config) -> dict[str, Any]:
 @normalizer("BatchNormalization", call=True)
 def _batch_normalization(config: Config, call: Call) -> dict[str, Any]:
     # A call saved with training=True would normalize with the batch statistics.
-    if call.arguments.get("training"):
-        raise UnsupportedConfigError(
-            "training",
-            call.arguments["training"],
-            "the layer is called in training mode; export uses the moving "
-            "statistics (call it without training=True)",
-        )
+    refuse_training_call(call, "uses the moving statistics")
     return {"axis": _one_axis(config.get("axis", -1)), **_common(config)}
 
 
