@@ -142,6 +142,14 @@ class GraphBuilder:
             )
         return self._transposed[key]
 
+    def cast(self, tensor: Tensor, dtype: str) -> Tensor:
+        """``tensor`` as ``dtype``, in its layout; no node when it already is."""
+        if tensor.dtype == dtype:
+            return tensor
+        to = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+        name = self.op1("Cast", [tensor.name], to=to)
+        return Tensor(name, dtype, tensor.shape, tensor.perm)
+
     def keras(self, tensor: Tensor) -> Tensor:
         """``tensor`` in Keras order."""
         return Tensor(self.in_layout(tensor, None), tensor.dtype, tensor.shape)

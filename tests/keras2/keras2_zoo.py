@@ -89,12 +89,36 @@ def multi_io() -> Any:
     return keras.Model([a, b], [score, flag])
 
 
+def augmentation() -> Any:
+    """A Sequential of augmentation layers in front of a convolution, as Keras 2
+    image classifiers often hold: at inference they pass images through, even
+    RandomHeight and RandomWidth, which leave the image size unknown."""
+    import keras
+
+    layers = keras.layers
+    augment = keras.Sequential(
+        [
+            layers.RandomFlip(),
+            layers.RandomRotation(0.1),
+            layers.RandomZoom(0.1),
+            layers.RandomContrast(0.2),
+            layers.RandomHeight(0.2),
+            layers.RandomWidth(0.2),
+        ],
+        name="augment",
+    )
+    image = keras.Input((8, 8, 3), name="image")
+    x = layers.Conv2D(4, 3, activation="relu")(augment(image))
+    return keras.Model(image, layers.GlobalAveragePooling2D()(x))
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "dense": dense,
     "embedding": embedding,
     "convolution": convolution,
     "recurrent": recurrent,
     "multi_io": multi_io,
+    "augmentation": augmentation,
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from zoo import (
     architectures,
     attention,
+    augmentation,
     convolution,
     core,
     embedding,
@@ -32,6 +33,7 @@ SEED = 3
 FAMILIES = (
     architectures,
     attention,
+    augmentation,
     convolution,
     core,
     embedding,

@@ -24,14 +24,6 @@ __all__ = ["KERAS_EPSILON"]
 KERAS_EPSILON = 1e-7
 
 
-def _cast(builder: GraphBuilder, x: Tensor, dtype: str) -> Tensor:
-    """``x`` as ``dtype``; no node when it already is."""
-    if x.dtype == dtype:
-        return x
-    to = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
-    return Tensor(builder.op1("Cast", [x.name], to=to), dtype, x.shape, x.perm)
-
-
 def _laid_out(value: np.ndarray, x: Tensor, layer: Layer, key: str) -> np.ndarray:
     """``value`` broadcast against ``x`` as numpy would (from the last axis),
     with leading axes of size 1 added and laid out like ``x``."""
@@ -55,7 +47,7 @@ def convert_rescaling(
     ``offset``, each a number or a list (per channel: it broadcasts against the
     last axes, as in Keras with the default channels-last image format)."""
     dtype = layer.output_dtypes[0]
-    x = _cast(builder, inputs[0], dtype)
+    x = builder.cast(inputs[0], dtype)
     scale = np.asarray(layer.config["scale"], dtype=dtype)
     offset = np.asarray(layer.config["offset"], dtype=dtype)
     scale_name = builder.initializer(_laid_out(scale, x, layer, "scale"), "scale")
@@ -122,7 +114,7 @@ def convert_normalization(
     ``mean + x * max(sqrt(variance), 1e-7)``; the deviation is a constant,
     computed in the layer's dtype as Keras computes it.
     """
-    x = _cast(builder, inputs[0], layer.output_dtypes[0])
+    x = builder.cast(inputs[0], layer.output_dtypes[0])
     mean, deviation = _mean_and_deviation(layer, weights, x)
     mean_name = builder.initializer(_laid_out(mean, x, layer, "mean"), "mean")
     deviation_name = builder.initializer(
@@ -326,7 +318,7 @@ def convert_resizing(
     and element-wise nodes instead of Resize.
     """
     source = inputs[0]
-    x = _cast(builder, source, layer.output_dtypes[0])
+    x = builder.cast(source, layer.output_dtypes[0])
     axes = _image_axes(layer, x)
     if layer.config["crop_to_aspect_ratio"]:
         x = _crop_to_aspect_ratio(layer, builder, x, axes)
@@ -438,7 +430,7 @@ def convert_center_crop(
     target's aspect ratio, then resized bilinearly. An image whose height or width
     is unknown until run time is always sliced, as Keras does for such inputs.
     """
-    x = _cast(builder, inputs[0], layer.output_dtypes[0])
+    x = builder.cast(inputs[0], layer.output_dtypes[0])
     axes = _image_axes(layer, x)
     target = (layer.config["height"], layer.config["width"])
     height, width = (x.shape[axis] for axis in axes)
