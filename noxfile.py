@@ -266,8 +266,16 @@ def _verdict_line(name: str, report: dict[str, Any], directory: Path) -> str:
         f"max abs error {max(errors, default=0.0):.2g}, "
         f"batch-1 latency {latency.get('median_ms', float('nan')):.3f} ms "
         f"(p90 {latency.get('p90_ms', float('nan')):.3f} ms), "
-        f"{report['onnx']['size_bytes']} bytes -> {directory}"
+        f"{report['onnx']['size_bytes']} bytes -> {_shown(directory)}"
     )
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
