@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -109,7 +110,10 @@ def _sync(session: nox.Session, environment: str) -> None:
     stamp = location / "airlock-lockfile.sha256"
     expected = f"{environment} {_sha256(lockfile)}"
     reinstall = not stamp.is_file() or stamp.read_text().strip() != expected
-    stamp.unlink(missing_ok=True)
+    if reinstall:
+        # Only a sync that finishes may record the new lockfile. A matching
+        # stamp stays, so an export running beside this one is not reinstalled.
+        stamp.unlink(missing_ok=True)
     session.run_install(
         "uv",
         "pip",
@@ -121,7 +125,9 @@ def _sync(session: nox.Session, environment: str) -> None:
         str(lockfile.relative_to(ROOT)),
         silent=True,
     )
-    stamp.write_text(expected + "\n")
+    written = stamp.with_name(f".{stamp.name}.{os.getpid()}")
+    written.write_text(expected + "\n")
+    written.replace(stamp)
     session.run("uv", "pip", "list", "--python", str(location))
 
 
