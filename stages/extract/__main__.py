@@ -115,7 +115,7 @@ def extract(
     graph = describe_model(model, str(source))
 
     inputs, origin, samples_environment = _reference_inputs(graph, samples_path, seed)
-    outputs = _predict(model, graph.inputs, graph.outputs, inputs)
+    outputs = _predict(model, graph.inputs, graph.outputs, inputs, source)
     origin["rows"] = int(next(iter(inputs.values())).shape[0])
 
     arrays = dict(graph.weights)
@@ -186,11 +186,28 @@ def _predict(
     input_specs: list[dict[str, Any]],
     output_specs: list[dict[str, Any]],
     inputs: dict[str, np.ndarray],
+    source: Path,
 ) -> dict[str, np.ndarray]:
+    """TensorFlow's outputs for ``inputs``, by output name."""
     import tensorflow as tf
 
     ordered = [inputs[spec["name"]] for spec in input_specs]
-    result = model(ordered if len(ordered) > 1 else ordered[0], training=False)
+    batch = ordered if len(ordered) > 1 else ordered[0]
+    try:
+        result = model(batch, training=False)
+    except tf.errors.OpError as error:
+        # Without oneDNN, which extract keeps off so that the reference outputs
+        # do not depend on the CPU's kernels, TensorFlow convolves channels-last
+        # tensors only on a CPU; XLA's CPU kernels take channels-first ones too.
+        if "NHWC" not in str(error):
+            raise
+        info(
+            STAGE,
+            f"{source}: TensorFlow's CPU kernels convolve channels-last tensors "
+            "only; computing the reference outputs with XLA instead",
+        )
+        predict = tf.function(lambda x: model(x, training=False), jit_compile=True)
+        result = predict(batch)
     # Keras 3's tree.flatten and TensorFlow's nest.flatten agree on the output
     # structures of a model (a tensor, a list, a dict by sorted key); Keras 2
     # has only the latter.

@@ -52,6 +52,35 @@ def conv1d_and_3d() -> Any:
     return keras.Model([sequence, volume], outputs, name="conv1d_and_3d")
 
 
+def channels_first() -> Any:
+    """Convolutions and pooling on channels-first tensors, as models trained on
+    a GPU in NCHW order hold them; TensorFlow computes them with XLA on a CPU."""
+    import keras
+
+    layers = keras.layers
+    image = keras.Input((3, 9, 8), name="image")
+    sequence = keras.Input((3, 11), name="sequence")
+    first = {"data_format": "channels_first"}
+    x = layers.Conv2D(4, 3, padding="same", name="conv2d_first", **first, **_bias())(
+        image
+    )
+    x = layers.BatchNormalization(axis=1, name="bn_first")(x)
+    x = layers.MaxPooling2D(2, name="pool2d_first", **first)(x)
+    x = layers.Conv2DTranspose(
+        3, 3, strides=2, name="conv2d_transpose_first", **first, **_bias()
+    )(x)
+    y = layers.Conv1D(
+        4, 3, padding="causal", dilation_rate=2, name="conv1d_first", **first
+    )(sequence)
+    y = layers.Conv1DTranspose(2, 3, strides=2, name="conv1d_transpose_first", **first)(
+        y
+    )
+    pooled = layers.GlobalAveragePooling2D(name="gap_first", **first)(x)
+    return keras.Model(
+        [image, sequence], [x, y, layers.Flatten()(x), pooled], name="channels_first"
+    )
+
+
 def depthwise_and_separable() -> Any:
     """Depthwise and separable convolutions in 1D and 2D."""
     import keras
@@ -163,6 +192,7 @@ def mobile_cnn() -> Any:
 
 
 MODELS: dict[str, Callable[[], Any]] = {
+    "channels_first": channels_first,
     "conv2d_variants": conv2d_variants,
     "conv1d_and_3d": conv1d_and_3d,
     "depthwise_and_separable": depthwise_and_separable,
