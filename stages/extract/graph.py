@@ -138,8 +138,14 @@ class _Walker:
         operations = getattr(functional, "operations", functional.layers)
         operations_by_name = {op.name: op for op in operations}
         input_names = [name for name, _, _ in _histories(config["input_layers"])]
+        masks_only = _mask_only_sources(config)
         for entry in config["layers"]:
             layer = layers_by_name.get(entry["name"])
+            if layer is None and entry["name"] in masks_only:
+                # Computes a mask (Embedding(mask_zero=True) saves its not_equal),
+                # which the exported graph does not carry; a layer that reads the
+                # mask is refused by name instead.
+                continue
             if layer is None:
                 # Keras records an operation called on symbolic tensors outside any
                 # layer (``x + y``, ``keras.ops.*``, or the mask that a Masking
@@ -499,6 +505,32 @@ def _node_histories(node: dict[str, Any]) -> list[tuple[str, int, int]]:
     visit(node.get("args", []))
     visit(node.get("kwargs", {}))
     return found
+
+
+def _mask_only_sources(config: dict[str, Any]) -> set[str]:
+    """The entries of a functional config whose tensors feed ``mask`` arguments
+    only, never the data of a call or the model's outputs."""
+    as_mask: set[str] = set()
+    as_data = {name for name, _, _ in _histories(config["output_layers"])}
+    for entry in config["layers"]:
+        for node in entry.get("inbound_nodes", []):
+            if not isinstance(node, dict):
+                continue  # a Keras 2 node, which never records operations
+            kwargs = dict(node.get("kwargs", {}))
+            as_mask.update(_tensor_sources(kwargs.pop("mask", None)))
+            as_data.update(_tensor_sources([node.get("args", []), kwargs]))
+    return as_mask - as_data
+
+
+def _tensor_sources(value: Any) -> set[str]:
+    """The names of the entries whose tensors a saved call argument holds."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return {value["config"]["keras_history"][0]}
+        return {name for item in value.values() for name in _tensor_sources(item)}
+    if isinstance(value, list | tuple):
+        return {name for item in value for name in _tensor_sources(item)}
+    return set()
 
 
 def _histories(value: Any) -> list[tuple[str, int, int]]:

@@ -178,10 +178,26 @@ def test_a_layer_that_reads_an_embedding_mask_is_refused() -> None:
         describe_model(model, "masked.keras")
 
     message = str(error.value)
+    # The not_equal that computes the mask is Keras's, not the user's: unnamed.
+    assert "1 problem(s) found" in message
+    assert "layer 'pool' (GlobalAveragePooling1D) reads a Keras mask" in message
+    assert "NotEqual" not in message
+
+
+def test_a_comparison_the_model_outputs_is_refused_beside_the_mask() -> None:
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    vectors = keras.layers.Embedding(9, 2, mask_zero=True, name="embed")(ids)
+    pooled = keras.layers.GlobalAveragePooling1D(name="pool")(vectors)
+    model = keras.Model(ids, [pooled, keras.ops.not_equal(ids, 0)])
+
+    with pytest.raises(AirlockError) as error:
+        describe_model(model, "masked.keras")
+
+    message = str(error.value)
     assert "2 problem(s) found" in message
     assert "layer 'pool' (GlobalAveragePooling1D) reads a Keras mask" in message
     assert re.search(
-        r"operation 'not_equal(_\d+)?' \(NotEqual\): a Keras operation outside", message
+        r"operation 'not_equal_\d+' \(NotEqual\): a Keras operation outside", message
     )
 
 
