@@ -16,6 +16,7 @@ __all__ = [
     "EXIT_USAGE",
     "AirlockError",
     "UsageError",
+    "combine",
     "info",
     "info_environment",
     "parse_arguments",
@@ -37,6 +38,13 @@ class UsageError(AirlockError):
     """A bad command-line argument or a path that cannot be used."""
 
     exit_code = EXIT_USAGE
+
+
+def combine(errors: Sequence[AirlockError]) -> AirlockError:
+    """One error that lists ``errors`` a line each, with the gravest exit code."""
+    combined = AirlockError("\n".join(str(error) for error in errors))
+    combined.exit_code = max(error.exit_code for error in errors)
+    return combined
 
 
 def info(stage: str, message: str) -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from stages import compat, interchange
-from stages.console import info, info_environment, parse_arguments, run_main
+from stages.console import (
+    AirlockError,
+    combine,
+    info,
+    info_environment,
+    parse_arguments,
+    run_main,
+)
 from stages.environment import check_environment, versions
 from stages.files import write_atomically
 
@@ -22,21 +29,35 @@ def main(argv: Sequence[str]) -> int:
     environment = versions("onnx", "numpy")
     info_environment(STAGE, environment)
 
+    interchange.check_all([Path(source) for source, _ in args.job])
+    refused = []
+    for source, target in args.job:
+        try:
+            _assemble_one(Path(source), Path(target), args.opset, environment)
+        except AirlockError as error:
+            # The other models go on, so that one run names every refusal.
+            info(STAGE, f"{source}: refused (the reason follows at the end)")
+            refused.append(error)
+    if refused:
+        raise combine(refused)
+    return 0
+
+
+def _assemble_one(
+    source: Path, target: Path, opset: int, environment: dict[str, str]
+) -> None:
+    """Build one model.onnx from its model.npz and write it atomically."""
     from stages.assemble.model import assemble
 
-    interchange.check_all([Path(source) for source, _ in args.job])
-    for source, target in args.job:
-        source_path, target_path = Path(source), Path(target)
-        data = interchange.read(source_path)
-        metadata = _metadata(data.description, environment)
-        model = assemble(data, args.opset, metadata, source=str(source_path))
-        write_atomically(target_path, model.SerializeToString(deterministic=True))
-        info(
-            STAGE,
-            f"{source_path}: {len(model.graph.node)} nodes at opset {args.opset} "
-            f"(IR {model.ir_version}) -> {target_path}",
-        )
-    return 0
+    data = interchange.read(source)
+    metadata = _metadata(data.description, environment)
+    model = assemble(data, opset, metadata, source=str(source))
+    write_atomically(target, model.SerializeToString(deterministic=True))
+    info(
+        STAGE,
+        f"{source}: {len(model.graph.node)} nodes at opset {opset} "
+        f"(IR {model.ir_version}) -> {target}",
+    )
 
 
 def _metadata(

@@ -14,6 +14,7 @@ from stages import interchange
 from stages.console import (
     AirlockError,
     UsageError,
+    combine,
     info,
     info_environment,
     parse_arguments,
@@ -45,15 +46,23 @@ def main(argv: Sequence[str]) -> int:
             f"--samples is given {len(samples)} times for {len(args.job)} jobs; "
             "give it once for every job, or once per job in the order of --job"
         )
+    refused = []
     for (source, target), samples_path in zip(args.job, samples, strict=True):
-        extract(
-            Path(source),
-            Path(target),
-            environment,
-            samples_path,
-            args.seed,
-            args.trust_model,
-        )
+        try:
+            extract(
+                Path(source),
+                Path(target),
+                environment,
+                samples_path,
+                args.seed,
+                args.trust_model,
+            )
+        except AirlockError as error:
+            # The other models go on, so that one run names every refusal.
+            info(STAGE, f"{source}: refused (the reason follows at the end)")
+            refused.append(error)
+    if refused:
+        raise combine(refused)
     return 0
 
 
@@ -93,9 +102,7 @@ def _screen(jobs: list[tuple[Path, Path]], samples: Sequence[Path] | None) -> No
         except AirlockError as error:
             errors.append(error)
     if errors:
-        failure = AirlockError("\n".join(str(error) for error in errors))
-        failure.exit_code = max(error.exit_code for error in errors)
-        raise failure
+        raise combine(errors)
 
 
 def extract(

@@ -275,6 +275,31 @@ def test_unsupported_layers_are_listed_once_and_nothing_is_written(
     assert not (tmp_path / "out" / "strange" / "model.onnx").exists()
 
 
+def test_every_model_refused_after_loading_is_named_in_one_run(
+    zoo: dict[str, Path], tmp_path: Path
+) -> None:
+    import keras
+
+    refused = {}
+    for name, operation in (("absolute", keras.ops.abs), ("mean", keras.ops.mean)):
+        inputs = keras.Input((4,), name="x")
+        refused[name] = tmp_path / f"{name}.keras"
+        keras.Model(inputs, operation(inputs)).save(refused[name])
+
+    run = export(
+        refused["absolute"], zoo["dense_stack"], refused["mean"], "--out", tmp_path
+    )
+
+    assert run.returncode == 1
+    for name, path in refused.items():
+        assert f"{path}: refused (the reason follows at the end)" in run.output
+        assert f"{path}: 1 problem(s) found" in run.output
+        assert not (tmp_path / name / "model.npz").exists()
+    # The model between them was extracted; nothing is assembled after a refusal.
+    assert (tmp_path / "dense_stack" / "model.npz").is_file()
+    assert not (tmp_path / "dense_stack" / "model.onnx").exists()
+
+
 def test_reference_samples_round_trip_through_the_report(
     exported: dict[int, Path],
 ) -> None:
