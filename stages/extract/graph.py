@@ -27,6 +27,7 @@ from stages.extract.normalizers import (
     normalize,
 )
 from stages.interchange import weight_member
+from stages.operations import UNARY_OPERATIONS
 
 __all__ = ["Graph", "describe_model"]
 
@@ -216,11 +217,12 @@ class _Walker:
         self.graph.layers.append(record)
 
     def _operation(self, operation: Any, entry: dict[str, Any], prefix: str) -> None:
-        """Record an element-wise addition, subtraction or multiplication of two
-        tensors of one rank, or of a tensor and a number (``x + y``, ``x * 0.5``
-        in a functional model), as the merge layer that computes the same, the
-        number as its ``scalar_operand``; refuse every other operation, naming
-        it."""
+        """Record an element-wise addition, subtraction, multiplication,
+        division or power of two tensors of one rank, or of a tensor and a
+        number (``x + y``, ``x * 0.5``, ``x / 2.0`` in a functional model), as a
+        merge record, the number as its ``scalar_operand``; an element-wise
+        operation on one tensor (``keras.ops.abs(x)``, ``-x``) as a record of
+        its own kind; refuse every other operation, naming it."""
         name = prefix + entry["name"]
         problem = _operation_problem(operation, entry)
         if problem:
@@ -255,18 +257,21 @@ class _Walker:
 
 
 #: Keras operations that compute what a merge layer of the same name computes when
-#: both operands are tensors of one rank (numpy broadcasting then agrees).
-_MERGE_OPERATIONS = frozenset({"Add", "Subtract", "Multiply"})
+#: both operands are tensors of one rank (numpy broadcasting then agrees), and the
+#: other operations on two operands that the merge converters take.
+_MERGE_OPERATIONS = frozenset(
+    {"Add", "Subtract", "Multiply", "TrueDivide", "Divide", "Power"}
+)
 
 
 def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
     """Why an operation outside a layer cannot be recorded, or None if it can."""
     unsupported = "a Keras operation outside a layer is not supported"
-    if (
-        operation is None
-        or entry.get("module") != "keras.src.ops.numpy"
-        or entry["class_name"] not in _MERGE_OPERATIONS
-    ):
+    if operation is None or entry.get("module") != "keras.src.ops.numpy":
+        return unsupported
+    if entry["class_name"] in UNARY_OPERATIONS:
+        return _unary_problem(operation)
+    if entry["class_name"] not in _MERGE_OPERATIONS:
         return unsupported
     for keras_node in operation._inbound_nodes:
         arguments = list(keras_node.arguments.args)
@@ -287,6 +292,18 @@ def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
                 f"operands of ranks {len(tensors[0].shape)} and "
                 f"{len(tensors[1].shape)} are not supported; reshape them to one "
                 "rank first"
+            )
+    return None
+
+
+def _unary_problem(operation: Any) -> str | None:
+    """Why an operation on one tensor cannot be recorded, or None if it can."""
+    for keras_node in operation._inbound_nodes:
+        arguments = keras_node.arguments
+        if arguments.kwargs or len(arguments.args) != 1 or not keras_node.input_tensors:
+            return (
+                "a Keras operation outside a layer is not supported unless its "
+                "only argument is one tensor"
             )
     return None
 

@@ -236,7 +236,12 @@ SCALAR_OPERATIONS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "Add": np.add,
     "Subtract": np.subtract,
     "Multiply": np.multiply,
+    "TrueDivide": np.divide,
+    "Divide": np.divide,
+    "Power": np.power,
 }
+#: The operations on two operands that only exist outside layers (``x / y``).
+BINARY_OPERATIONS = {"TrueDivide": np.divide, "Divide": np.divide, "Power": np.power}
 
 
 @pytest.mark.parametrize("opset", OPSETS)
@@ -254,3 +259,28 @@ def test_an_operation_with_a_number_applies_it_in_its_position(
     operands.insert(index, np.float64(3.0))
     expected = SCALAR_OPERATIONS[kind](*operands)
     np.testing.assert_allclose(result.value, expected, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize("kind", sorted(BINARY_OPERATIONS))
+def test_an_operation_between_two_tensors_keeps_their_layout(
+    kind: str, opset: int
+) -> None:
+    base, exponent = _random((2, 3, 4, 5), (2, 3, 4, 5))
+    # A positive base: a negative one to a fractional power is NaN in both.
+    operands = [np.abs(base) + 0.5, exponent]
+    perms = [CHANNELS_FIRST[4]] * 2
+
+    result = convert(kind, {}, operands, (2, 3, 4, 5), opset, perms)
+
+    assert result.perm == CHANNELS_FIRST[4]
+    assert result.count("Transpose") == 1
+    expected = BINARY_OPERATIONS[kind](*(x.astype(np.float64) for x in operands))
+    np.testing.assert_allclose(result.value, expected, rtol=RTOL, atol=ATOL)
+
+
+def test_an_operation_on_three_operands_names_itself() -> None:
+    operands = _random((2, 4), (2, 4), (2, 4))
+
+    with pytest.raises(AirlockError, match=r"'layer' \(Power\): needs exactly 2"):
+        convert("Power", {}, operands, (2, 4), 17)

@@ -236,11 +236,31 @@ def test_arithmetic_written_in_the_model_becomes_merge_records() -> None:
     assert graph.layers[3]["output_shapes"] == [[None, 3, 4]]
 
 
+def test_operations_on_one_tensor_become_records_of_their_own() -> None:
+    x = keras.Input((3, 4), name="x")
+    model = keras.Model(x, keras.ops.sqrt(keras.ops.abs(-x)) / 2.0)
+
+    graph = describe_model(model, "operations.keras")
+
+    kinds = [(layer["kind"], layer["config"]) for layer in graph.layers]
+    assert kinds == [
+        ("Negative", {}),
+        ("Absolute", {}),
+        ("Sqrt", {}),
+        ("TrueDivide", {"scalar_operand": {"index": 1, "value": 2.0}}),
+    ]
+
+
 @pytest.mark.parametrize(
     ("build", "problem"),
     [
-        (lambda x: x / 2.0, r"\(TrueDivide\): a Keras operation outside a layer"),
+        (lambda x: keras.ops.sin(x), r"\(Sin\): a Keras operation outside a layer"),
         (lambda x: x + x[:, :1, 0], r"\(Add\): operands of ranks 3 and 2"),
+        (lambda x: x / x[:, :1, 0], r"\(TrueDivide\): operands of ranks 3 and 2"),
+        (
+            lambda x: keras.ops.sqrt(x) + keras.ops.clip(x, 0.0, 1.0),
+            r"\(Clip\): a Keras operation outside a layer",
+        ),
     ],
 )
 def test_other_arithmetic_in_the_model_is_refused_by_name(

@@ -108,13 +108,30 @@ def _average(layer: Layer, values: list[str], builder: GraphBuilder) -> str:
     return builder.op1("Div", [total, count])
 
 
+def _binary(op_type: str) -> Merge:
+    """``x0 op x1`` of an operation written outside a layer (``x / y``)."""
+
+    def merge(layer: Layer, values: list[str], builder: GraphBuilder) -> str:
+        if len(values) != 2:
+            raise AirlockError(
+                f"operation {layer.name!r} ({layer.kind}): needs exactly 2 "
+                f"operands, received {len(values)}"
+            )
+        return builder.op1(op_type, values)
+
+    return merge
+
+
 ELEMENTWISE: dict[str, Merge] = {
     "Add": _chain("Add"),
     "Average": _average,
+    "Divide": _binary("Div"),
     "Maximum": _variadic("Max"),
     "Minimum": _variadic("Min"),
     "Multiply": _chain("Mul"),
+    "Power": _binary("Pow"),
     "Subtract": _subtract,
+    "TrueDivide": _binary("Div"),
 }
 
 
@@ -126,7 +143,9 @@ def convert_elementwise(
     builder: GraphBuilder,
 ) -> list[Tensor]:
     """Keras ``Add``, ``Subtract``, ``Multiply``, ``Average``, ``Maximum`` and
-    ``Minimum``; no config key changes what they compute.
+    ``Minimum``; no config key changes what they compute. ``TrueDivide``,
+    ``Divide`` and ``Power`` are the operations ``x / y``, ``keras.ops.divide``
+    and ``x ** y`` written outside a layer, with two operands.
 
     Inputs of different ranks are broadcast as Keras does (see the module
     docstring). Masks are not carried through the graph, so the masked forms of

@@ -11,11 +11,12 @@ from stages.extract.normalizers.base import (
 )
 
 
-@normalizer("Add", "Subtract", "Multiply")
+@normalizer("Add", "Subtract", "Multiply", "TrueDivide", "Divide", "Power")
 def _arithmetic(config: Config) -> dict[str, Any]:
     # The layers have no config key that changes what they compute. The same
     # records stand for ``x + 3.0`` written in a functional model: the extractor
-    # then adds the number and its position among the operands.
+    # then adds the number and its position among the operands. Division and
+    # powers exist only as such operations (``x / y``, ``x ** 2``).
     operand = config.get("scalar_operand")
     if operand is None:
         return {}

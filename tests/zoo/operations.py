@@ -1,0 +1,67 @@
+"""Zoo models with Keras operations written outside layers in a functional model:
+element-wise math on one tensor, division and powers, on float features, integer
+ids and convolution feature maps (which stay channels-first inside the graph)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def tensor_operations() -> Any:
+    """Every element-wise operation on one tensor, and ``/`` and ``**`` between
+    tensors and numbers, as a siamese or scoring head writes them."""
+    import keras
+
+    ops = keras.ops
+    layers = keras.layers
+    features = keras.Input((6,), name="features")
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    x = layers.Dense(6, bias_initializer="random_normal")(features)
+    positive = ops.abs(x) + 1.0
+    outputs = [
+        ops.abs(x),
+        -x,
+        ops.negative(x),
+        ops.exp(x * 0.5),
+        ops.log(positive),
+        ops.sqrt(positive),
+        ops.square(x),
+        ops.sign(x),
+        x / 3.0,
+        2.0 / positive,
+        x / positive,
+        ops.divide(x, positive),
+        x**2,
+        positive**0.5,
+        2.0**x,
+        positive**x,
+        # Integer ids: the sign and absolute value stay integers, a square root
+        # is float32 in Keras.
+        ops.abs(ids),
+        -ids,
+        ops.sqrt(ids),
+    ]
+    return keras.Model([features, ids], outputs, name="tensor_operations")
+
+
+def siamese_distance() -> Any:
+    """A siamese network's L1 distance between two images' feature maps, taken on
+    the maps before pooling: ``abs`` keeps the convolution's layout."""
+    import keras
+
+    layers = keras.layers
+    tower = keras.Sequential(
+        [keras.Input((8, 8, 3)), layers.Conv2D(4, 3, activation="relu")], name="tower"
+    )
+    left = keras.Input((8, 8, 3), name="left")
+    right = keras.Input((8, 8, 3), name="right")
+    distance = keras.ops.abs(tower(left) - tower(right))
+    pooled = layers.GlobalAveragePooling2D()(keras.ops.sqrt(distance))
+    return keras.Model([left, right], layers.Dense(1)(pooled), name="siamese_distance")
+
+
+MODELS: dict[str, Callable[[], Any]] = {
+    "tensor_operations": tensor_operations,
+    "siamese_distance": siamese_distance,
+}
