@@ -26,6 +26,7 @@ from stages.extract.normalizers import (
     check_call,
     normalize,
 )
+from stages.extract.tf_functions import TF_FUNCTIONS
 from stages.interchange import weight_member
 from stages.operations import UNARY_OPERATIONS
 
@@ -153,6 +154,9 @@ class _Walker:
                 # layer computes) as an entry of its own, without a layer object.
                 self._operation(operations_by_name.get(entry["name"]), entry, prefix)
                 continue
+            if entry["class_name"] == "TFOpLambda":
+                self._tf_operation(layer, entry, prefix)
+                continue
             if entry["class_name"] == "InputLayer":
                 if bindings is None:
                     self.graph.inputs.append(_input_spec(layer))
@@ -239,6 +243,39 @@ class _Walker:
                 operation, {**entry, "config": config}, prefix, node_index, node
             )
 
+    def _tf_operation(self, layer: Any, entry: dict[str, Any], prefix: str) -> None:
+        """Record a Keras 2 ``TFOpLambda`` (``x + 3.0``, ``tf.abs(x)`` in a
+        functional model) as the Keras 3 operation that computes the same, as
+        Keras 3 would have saved it; refuse any other, naming it."""
+        name = prefix + layer.name
+        function = entry["config"].get("function")
+        kind = TF_FUNCTIONS.get(function)
+        for node_index, node in enumerate(entry["inbound_nodes"]):
+            operands = list(node.get("args", []))
+            arguments = dict(node.get("kwargs", {}))
+            if "y" in arguments:
+                operands.append(arguments.pop("y"))
+            if arguments.get("name", "") is None:
+                del arguments["name"]
+            keras_node = layer._inbound_nodes[node_index]
+            problem = _tf_operation_problem(kind, function, operands, arguments)
+            problem = problem or _rank_problem(keras2.input_tensors(keras_node))
+            if problem:
+                self.problems.append(f"layer {name!r} (TFOpLambda): {problem}")
+                continue
+            config: dict[str, Any] = {"name": layer.name}
+            for index, value in enumerate(operands):
+                if _is_number(value):
+                    config["scalar_operand"] = {"index": index, "value": value}
+            tensors = [value for value in operands if not _is_number(value)]
+            self._record(
+                layer,
+                {**entry, "class_name": kind, "config": config},
+                prefix,
+                node_index,
+                {"args": tensors, "kwargs": {}},
+            )
+
     def _nested(
         self, model: Any, prefix: str, node_index: int, node: dict[str, Any]
     ) -> None:
@@ -287,12 +324,40 @@ def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
                 f"{unsupported} unless its operands are two tensors, or a tensor "
                 "and a number"
             )
-        if len(tensors) == 2 and len(tensors[0].shape) != len(tensors[1].shape):
-            return (
-                f"operands of ranks {len(tensors[0].shape)} and "
-                f"{len(tensors[1].shape)} are not supported; reshape them to one "
-                "rank first"
-            )
+        problem = _rank_problem(tensors)
+        if problem:
+            return problem
+    return None
+
+
+def _rank_problem(tensors: list[Any]) -> str | None:
+    """Why two operands cannot be combined as a merge layer would, or None:
+    Keras merges insert axes after the batch axis, numpy before the first."""
+    if len(tensors) == 2 and len(tensors[0].shape) != len(tensors[1].shape):
+        return (
+            f"operands of ranks {len(tensors[0].shape)} and "
+            f"{len(tensors[1].shape)} are not supported; reshape them to one "
+            "rank first"
+        )
+    return None
+
+
+def _tf_operation_problem(
+    kind: str | None, function: Any, operands: list[Any], arguments: dict[str, Any]
+) -> str | None:
+    """Why one call of a Keras 2 ``TFOpLambda`` cannot be recorded, or None."""
+    if kind is None:
+        return f"TensorFlow's {function!r} is not converted"
+    if arguments:
+        names = ", ".join(sorted(arguments))
+        return f"{function} with the arguments {names} is not supported"
+
+    numbers = [value for value in operands if _is_number(value)]
+    if kind in UNARY_OPERATIONS:
+        if len(operands) != 1 or numbers:
+            return f"{function} is converted on one tensor only"
+    elif len(operands) != 2 or len(numbers) == 2:
+        return f"{function} is converted on two tensors, or a tensor and a number, only"
     return None
 
 

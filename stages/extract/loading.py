@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.console import AirlockError, UsageError
+from stages.extract.tf_functions import OPERATION_LAYERS, tf_function_problem
 
 __all__ = ["load_model"]
 
@@ -106,7 +107,12 @@ def check_hdf5_config(path: Path) -> None:
     except ValueError:
         raise AirlockError(f"{path}: its model_config is not valid JSON") from None
 
-    for name, kind in _layers(config):
+    for name, kind, layer_config in _layers(config):
+        if kind in OPERATION_LAYERS:
+            problem = tf_function_problem(kind, layer_config.get("function"))
+            if problem:
+                raise AirlockError(f"{path}: layer {name!r} ({kind}) {problem}")
+            continue
         if kind == "Lambda":
             raise AirlockError(
                 f"{path}: layer {name!r} is a Lambda layer, whose saved Python code "
@@ -121,13 +127,15 @@ def check_hdf5_config(path: Path) -> None:
             )
 
 
-def _layers(config: Any) -> Iterator[tuple[str, str]]:
-    """``(name, class)`` of the layer or model ``config`` and every layer in it."""
+def _layers(config: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(name, class, config)`` of the layer or model ``config`` and every layer
+    in it."""
     if not isinstance(config, dict) or "class_name" not in config:
         return
     inner = config.get("config")
     inner = inner if isinstance(inner, dict) else {}
-    yield str(inner.get("name", config.get("name", "?"))), str(config["class_name"])
+    name = str(inner.get("name", config.get("name", "?")))
+    yield name, str(config["class_name"]), inner
     for key in LAYER_KEYS:
         value = inner.get(key)
         for item in value if isinstance(value, list) else [value]:

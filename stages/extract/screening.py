@@ -15,7 +15,9 @@ configuration as plain JSON, without importing Keras, and refuses:
   ``registered_name`` of a custom package (``mypkg>Scale``); custom classes are
   reported once per class, with the layers that use them;
 - references to Python functions other than Keras activations;
-- configurations that try to switch unsafe deserialization on.
+- configurations that try to switch unsafe deserialization on;
+- Keras 2 ``TFOpLambda`` layers that call a TensorFlow function other than
+  element-wise arithmetic (see :mod:`stages.extract.tf_functions`).
 
 Nested models and wrapped layers (``TimeDistributed``, ``Bidirectional``, RNN
 cells) are walked too. The compile configuration is skipped: models load with
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.console import AirlockError, UsageError
+from stages.extract.tf_functions import OPERATION_LAYERS, tf_function_problem
 
 __all__ = ["CONFIG_MEMBER", "MAX_CONFIG_BYTES", "screen_keras_file"]
 
@@ -269,6 +272,13 @@ class _Screen:
             else:
                 self.custom[f"{name}{source}"].append(owner or "the model")
             return False
+        if class_name in OPERATION_LAYERS:
+            inner = value.get("config")
+            function = inner.get("function") if isinstance(inner, dict) else None
+            problem = tf_function_problem(class_name, function)
+            if problem:
+                self.problems.append(f"{where} ({class_name}): {problem}")
+                return False
         if class_name in CODE_LAYERS:
             self.problems.append(
                 f"{where} ({class_name}): {CODE_LAYERS[class_name]}, which airlock "

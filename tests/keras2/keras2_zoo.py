@@ -112,7 +112,32 @@ def augmentation() -> Any:
     return keras.Model(image, layers.GlobalAveragePooling2D()(x))
 
 
+def arithmetic() -> Any:
+    """Arithmetic written between layers, which Keras 2 saves as TFOpLambda
+    layers: MobileNetV3's hard swish ``x * relu6(x + 3) * (1 / 6)``, ``3 - x``,
+    division, powers and the element-wise functions of ``tf.math``."""
+    import keras
+    import tensorflow as tf
+
+    layers = keras.layers
+    image = keras.Input((6, 6, 2), name="image")
+    x = layers.Conv2D(4, 3, padding="same")(image)
+    x = x * layers.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)
+    x = layers.GlobalAveragePooling2D()(3.0 - x)
+    positive = tf.abs(x) + 1.0
+    features = keras.Input((4,), name="features")
+    outputs = [
+        x / positive,
+        2.0 / positive,
+        positive**0.5,
+        -tf.sqrt(positive) + tf.math.log(positive) * tf.sign(x),
+        tf.exp(tf.square(x) * 0.1) - features,
+    ]
+    return keras.Model([image, features], outputs)
+
+
 MODELS: dict[str, Callable[[], Any]] = {
+    "arithmetic": arithmetic,
     "dense": dense,
     "embedding": embedding,
     "convolution": convolution,

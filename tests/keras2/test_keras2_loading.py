@@ -3,6 +3,7 @@ refused before anything is deserialized, and the graph read from each format."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,13 @@ import h5py
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from stages.console import AirlockError, UsageError
 from stages.extract.graph import describe_model
 from stages.extract.loading import load_model
 from stages.extract.normalizers import normalize, normalize_activation
+from stages.extract.screening import screen_keras_file
 from stages.modelfile import hdf5_keras_version
 from stages.plan import KERAS2_LINE, choose_line
 
@@ -206,3 +209,56 @@ def test_a_keras_2_call_in_training_mode_is_refused_with_the_layer() -> None:
         AirlockError, match=r"layer 'mc' \(Dropout\): training=True .* Keras 2 keeps"
     ):
         describe_model(model, "mc.h5")
+
+
+def test_arithmetic_is_described_as_keras_3_describes_it() -> None:
+    x = keras.Input((3, 4), name="x")
+    dense = keras.layers.Dense(4, name="dense")(x)
+    model = keras.Model(x, tf.sqrt(tf.abs(3.0 - dense)) / (x + dense))
+
+    graph = describe_model(model, "arithmetic.h5")
+
+    kinds = [(layer["kind"], layer["config"]) for layer in graph.layers]
+    assert kinds[1:] == [
+        ("Subtract", {"scalar_operand": {"index": 0, "value": 3.0}}),
+        ("Absolute", {}),
+        ("Sqrt", {}),
+        ("Add", {}),
+        ("TrueDivide", {}),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_a_tensorflow_function_outside_arithmetic_is_refused_before_loading(
+    tmp_path: Path, suffix: str
+) -> None:
+    # Keras 2 resolves the function a TFOpLambda names in TensorFlow's API and
+    # calls it: a file could name any of them, tf.io.write_file as easily.
+    inputs = keras.Input((2,), name="x")
+    path = tmp_path / f"writes{suffix}"
+    keras.Model(inputs, tf.math.add(inputs, 1.0)).save(path)
+    _rename_function(path, "math.add", "io.write_file")
+
+    # A .keras file is screened before loading, an .h5 file as it loads.
+    check = screen_keras_file if suffix == ".keras" else load_model
+    with pytest.raises(
+        AirlockError, match=r"\(TFOpLambda\).* calls TensorFlow's 'io.write_file'"
+    ):
+        check(path)
+
+
+def _rename_function(path: Path, old: str, new: str) -> None:
+    """Change the function a saved TFOpLambda names, as a hostile file would."""
+    if path.suffix == ".h5":
+        with h5py.File(path, "r+") as file:
+            config = file.attrs["model_config"]
+            text = config.decode() if isinstance(config, bytes) else config
+            file.attrs["model_config"] = text.replace(f'"{old}"', f'"{new}"')
+        return
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    text = members["config.json"].decode()
+    members["config.json"] = text.replace(f'"{old}"', f'"{new}"').encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
