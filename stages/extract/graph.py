@@ -597,7 +597,7 @@ def _mask_only_sources(config: dict[str, Any]) -> set[str]:
     for entry in config["layers"]:
         for node in entry.get("inbound_nodes", []):
             if not isinstance(node, dict):
-                continue  # a Keras 2 node, which never records operations
+                continue  # not a saved call; keras2.functional_config makes them dicts
             kwargs = dict(node.get("kwargs", {}))
             as_mask.update(_tensor_sources(kwargs.pop("mask", None)))
             as_data.update(_tensor_sources([node.get("args", []), kwargs]))
