@@ -146,9 +146,13 @@ class GraphBuilder:
         """``tensor`` as ``dtype``, in its layout; no node when it already is."""
         if tensor.dtype == dtype:
             return tensor
-        to = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
-        name = self.op1("Cast", [tensor.name], to=to)
+        name = self.op1("Cast", [tensor.name], to=self.dtype_code(dtype))
         return Tensor(name, dtype, tensor.shape, tensor.perm)
+
+    @staticmethod
+    def dtype_code(dtype: str) -> int:
+        """The ONNX element type of numpy ``dtype``, as ``Cast`` takes it."""
+        return int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
 
     def keras(self, tensor: Tensor) -> Tensor:
         """``tensor`` in Keras order."""

@@ -143,3 +143,35 @@ def test_normalization_axis_none_keeps_no_axis() -> None:
 def test_resizing_refuses_what_it_cannot_reproduce(key: str, value: Any) -> None:
     with pytest.raises(UnsupportedConfigError, match=rf"{key}={value!r}"):
         normalize("Resizing", {"height": 4, "width": 4, key: value})
+
+
+def test_discretization_keeps_its_boundaries_and_mode() -> None:
+    saved = {
+        "bin_boundaries": [-1, 0.5],
+        "num_bins": None,
+        "epsilon": 0.01,
+        "output_mode": "int",
+        "sparse": False,
+    }
+
+    assert normalize("Discretization", saved) == {
+        "bin_boundaries": [-1.0, 0.5],
+        "output_mode": "int",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "saved", "key"),
+    [
+        ("Discretization", {"bin_boundaries": None, "num_bins": 4}, "bin_boundaries"),
+        ("Discretization", {"bin_boundaries": [1.0, 0.0]}, "bin_boundaries"),
+        ("CategoryEncoding", {"num_tokens": 4, "output_mode": "int"}, "output_mode"),
+        ("CategoryEncoding", {"num_tokens": 4, "sparse": True}, "sparse"),
+        ("CategoryEncoding", {"num_tokens": None}, "num_tokens"),
+    ],
+)
+def test_categorical_configs_outside_the_converter_are_refused_by_key(
+    kind: str, saved: dict[str, Any], key: str
+) -> None:
+    with pytest.raises(UnsupportedConfigError, match=key):
+        normalize(kind, saved)
