@@ -445,7 +445,8 @@ def _layer_record(
         "output_shapes": [list(t.shape) for t in tensors],
         "output_dtypes": [keras2.dtype_name(t) for t in tensors],
         "weights": {
-            role: weight_member(layer.name, role) for role in _roles(layer).values()
+            role: weight_member(layer.name, role)
+            for role in [*_roles(layer).values(), *_tables(layer)]
         },
     }
 
@@ -477,6 +478,18 @@ def _collect_weights(
                 "or infinite values; fix or retrain the model before export"
             )
         graph.weights[member] = array
+    for role, table in _tables(layer).items():
+        graph.weights[weight_member(prefix + layer.name, role)] = table
+
+
+def _tables(layer: Any) -> dict[str, np.ndarray]:
+    """The arrays a layer computes with that are not among its weights, by role:
+    the vocabulary of an ``IntegerLookup`` (a lookup table, saved as an asset),
+    without its mask and out-of-vocabulary tokens."""
+    if type(layer).__name__ != "IntegerLookup":
+        return {}
+    tokens = layer.get_vocabulary(include_special_tokens=False)
+    return {"vocabulary": np.asarray([int(token) for token in tokens], np.int64)}
 
 
 def _roles(layer: Any) -> dict[int, str]:

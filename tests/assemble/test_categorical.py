@@ -85,3 +85,58 @@ def test_multi_hot_of_a_batch_of_single_ids_is_refused_with_the_layer() -> None:
             (3, 4),
             17,
         )
+
+
+def _lookup(
+    ids: np.ndarray, vocabulary: list[int], oov: int, mask: int | None
+) -> np.ndarray:
+    """Keras's IntegerLookup indices, one id at a time."""
+    reserved = oov + (0 if mask is None else 1)
+
+    def index(token: int) -> int:
+        if mask is not None and token == mask:
+            return 0
+        if token in vocabulary:
+            return vocabulary.index(token) + reserved
+        return token % oov + (0 if mask is None else 1)
+
+    return np.vectorize(index)(ids)
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize(("oov", "mask"), [(1, None), (2, 0), (3, None)])
+def test_integer_lookup_indexes_vocabulary_mask_and_hashed_unknowns(
+    oov: int, mask: int | None, opset: int
+) -> None:
+    vocabulary = [40, 7, 12]
+    ids = np.array([[7, 0, 40, 5], [12, -3, 99, 7]], dtype=np.int32)
+    config = {"num_oov_indices": oov, "mask_token": mask, "output_mode": "int"}
+
+    result = convert(
+        "IntegerLookup",
+        config,
+        [ids],
+        ids.shape,
+        opset,
+        weights={"vocabulary": np.array(vocabulary, dtype=np.int64)},
+    )
+
+    np.testing.assert_array_equal(result.value, _lookup(ids, vocabulary, oov, mask))
+
+
+def test_integer_lookup_encodes_its_indices() -> None:
+    vocabulary = [3, 1]
+    ids = np.array([[3, 3, 8], [1, 9, 1]], dtype=np.int64)
+    config = {"num_oov_indices": 1, "mask_token": None, "output_mode": "count"}
+
+    result = convert(
+        "IntegerLookup",
+        config,
+        [ids],
+        (2, 3),
+        17,
+        weights={"vocabulary": np.array(vocabulary, dtype=np.int64)},
+    )
+
+    expected = _one_hot(_lookup(ids, vocabulary, 1, None), 3).sum(axis=1)
+    np.testing.assert_array_equal(result.value, expected)

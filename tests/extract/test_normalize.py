@@ -168,6 +168,10 @@ def test_discretization_keeps_its_boundaries_and_mode() -> None:
         ("CategoryEncoding", {"num_tokens": 4, "output_mode": "int"}, "output_mode"),
         ("CategoryEncoding", {"num_tokens": 4, "sparse": True}, "sparse"),
         ("CategoryEncoding", {"num_tokens": None}, "num_tokens"),
+        ("IntegerLookup", {"invert": True}, "invert"),
+        ("IntegerLookup", {"num_oov_indices": 0}, "num_oov_indices"),
+        ("IntegerLookup", {"output_mode": "tf_idf"}, "output_mode"),
+        ("IntegerLookup", {"mask_token": 0, "output_mode": "one_hot"}, "mask_token"),
     ],
 )
 def test_categorical_configs_outside_the_converter_are_refused_by_key(

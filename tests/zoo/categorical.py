@@ -1,5 +1,5 @@
-"""Zoo models for the preprocessing layers of structured data: Discretization
-and CategoryEncoding in every output mode, feeding a small classifier."""
+"""Zoo models for the preprocessing layers of structured data: Discretization,
+IntegerLookup and CategoryEncoding in every output mode, feeding small models."""
 
 from __future__ import annotations
 
@@ -52,6 +52,30 @@ def structured_features() -> Any:
     )
 
 
+def id_lookups() -> Any:
+    """Ids mapped to vocabulary indices: adapted, with a mask token and two hashed
+    out-of-vocabulary indices, and multi-hot; random ids in [0, 10) hit the
+    vocabularies, the mask and unknown ids alike."""
+    import keras
+
+    layers = keras.layers
+    ids = keras.Input((3,), dtype="int64", name="user_ids")
+    adapted = layers.IntegerLookup(name="adapted_lookup")
+    adapted.adapt(np.array([2, 4, 6, 8, 4, 2, 7]))
+    masked = layers.IntegerLookup(
+        vocabulary=[1, 3, 5], mask_token=0, num_oov_indices=2, name="masked_lookup"
+    )
+    counted = layers.IntegerLookup(
+        vocabulary=[1, 2, 3, 9], output_mode="count", name="count_lookup"
+    )
+    indices = adapted(ids)
+    embedded = layers.Flatten()(layers.Embedding(6, 2, name="user_embedding")(indices))
+    features = layers.Concatenate()([embedded, counted(ids)])
+    score = layers.Dense(1, bias_initializer="random_normal", name="score")(features)
+    return keras.Model(ids, [score, indices, masked(ids)], name="id_lookups")
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "structured_features": structured_features,
+    "id_lookups": id_lookups,
 }

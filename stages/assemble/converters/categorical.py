@@ -1,6 +1,6 @@
 """The preprocessing layers of structured data: ``Discretization`` (numbers to bin
-indices) and ``CategoryEncoding`` (category indices to one-hot, multi-hot or count
-vectors)."""
+indices), ``IntegerLookup`` (ids to vocabulary indices) and ``CategoryEncoding``
+(category indices to one-hot, multi-hot or count vectors)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,55 @@ def convert_category_encoding(
     sets no position, as in TensorFlow."""
     ids = builder.cast(inputs[0], "int64")
     return [layer.output(_encode(layer, ids, layer.config["num_tokens"], builder))]
+
+
+@converter("IntegerLookup")
+def convert_integer_lookup(
+    layer: Layer,
+    weights: Mapping[str, np.ndarray],
+    inputs: Sequence[Tensor],
+    builder: GraphBuilder,
+) -> list[Tensor]:
+    """Keras ``IntegerLookup``; config keys ``num_oov_indices``, ``mask_token`` and
+    ``output_mode`` (``int``, ``one_hot``, ``multi_hot``, ``count``), and the
+    ``vocabulary`` array the extract stage stores.
+
+    Keras's indices put the mask token first (index 0, when there is one), then
+    the out-of-vocabulary indices, then the vocabulary. An id in the vocabulary
+    gets its position after those; any other id ``floormod(id, num_oov_indices)``
+    after the mask, as Keras hashes it.
+    """
+    vocabulary = weights["vocabulary"].astype(np.int64)
+    if vocabulary.size == 0:
+        raise AirlockError(
+            f"layer {layer.name!r} (IntegerLookup): the vocabulary is empty; adapt "
+            "the layer or give it a vocabulary"
+        )
+    oov, mask = layer.config["num_oov_indices"], layer.config["mask_token"]
+    reserved = oov + (0 if mask is None else 1)
+    ids = builder.cast(inputs[0], "int64")
+    column = builder.op1("Unsqueeze", [ids.name, builder.int64s([-1], "axes")])
+    found = builder.op1(
+        "Equal", [column, builder.initializer(vocabulary, "vocabulary")]
+    )
+    # float32: onnxruntime before 1.18 has no ArgMax on integers.
+    hits = builder.op1("Cast", [found], to=builder.dtype_code("float32"))
+    position = builder.op1("ArgMax", [hits], axis=-1, keepdims=0)
+    known = builder.reduce("ReduceMax", hits, [-1], keepdims=False)
+    in_vocabulary = builder.op1("Add", [position, builder.scalar(reserved, "int64")])
+    hashed = builder.op1("Mod", [ids.name, builder.scalar(oov, "int64")])
+    if mask is not None:
+        hashed = builder.op1("Add", [hashed, builder.scalar(1, "int64")])
+    is_known = builder.op1("Cast", [known], to=builder.dtype_code("bool"))
+    index = builder.op1("Where", [is_known, in_vocabulary, hashed])
+    if mask is not None:
+        is_mask = builder.op1("Equal", [ids.name, builder.scalar(mask, "int64")])
+        index = builder.op1("Where", [is_mask, builder.scalar(0, "int64"), index])
+    indices = Tensor(index, "int64", ids.shape)
+    if layer.config["output_mode"] == "int":
+        return [layer.output(builder.cast(indices, layer.output_dtypes[0]).name)]
+    depth = len(vocabulary) + reserved
+    return [layer.output(_encode(layer, indices, depth, builder))]
 
 
 def _encode(layer: Layer, ids: Tensor, depth: int, builder: GraphBuilder) -> str:

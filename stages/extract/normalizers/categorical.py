@@ -1,5 +1,6 @@
 """Normalizers: the preprocessing layers of structured data that turn numbers
-into categories and categories into vectors, Discretization and CategoryEncoding.
+into categories and categories into vectors: Discretization, IntegerLookup and
+CategoryEncoding.
 """
 
 from __future__ import annotations
@@ -67,3 +68,28 @@ def _check_category_encoding_call(call: Call) -> None:
         raise UnsupportedConfigError(
             "count_weights", "a tensor", "weighted counts are not converted"
         )
+
+
+@normalizer("IntegerLookup")
+def _integer_lookup(config: Config) -> dict[str, Any]:
+    # The vocabulary is a lookup table, not a config key: the graph stage stores
+    # it as the layer's "vocabulary" array. idf_weights serve tf_idf only.
+    require(config, "invert", False)
+    require(config, "pad_to_max_tokens", False)
+    require(config, "oov_method", "floormod")
+    mode = _output_mode(config, ("int", *ENCODINGS))
+    oov = config.get("num_oov_indices", 1)
+    if not isinstance(oov, int) or isinstance(oov, bool) or oov < 1:
+        raise UnsupportedConfigError(
+            "num_oov_indices",
+            oov,
+            "expected at least 1 (with none, Keras fails on an unknown id)",
+        )
+    mask = config.get("mask_token")
+    if mask is not None and (not isinstance(mask, int) or isinstance(mask, bool)):
+        raise UnsupportedConfigError("mask_token", mask, "expected an integer or None")
+    if mask is not None and mode != "int":
+        raise UnsupportedConfigError(
+            "mask_token", mask, f"only converted with output_mode='int', not {mode!r}"
+        )
+    return {"num_oov_indices": oov, "mask_token": mask, "output_mode": mode}
