@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stages.console import AirlockError, UsageError
+from stages.extract.screening import APPLICATION_LAYERS
 from stages.extract.tf_functions import OPERATION_LAYERS, tf_function_problem
 
 __all__ = ["load_model"]
@@ -146,6 +147,9 @@ def _is_keras_layer(kind: str) -> bool:
     import keras
 
     if kind in MODEL_CLASSES:
+        return True
+    # Keras 2 saves the layers keras.applications defines as Custom>CustomScaleLayer.
+    if kind.removeprefix("Custom>") in set().union(*APPLICATION_LAYERS.values()):
         return True
     found = getattr(keras.layers, kind, None)
     return isinstance(found, type) and issubclass(found, keras.layers.Layer)

@@ -253,10 +253,11 @@ class _Screen:
             return False
         # Keras 2 saves the layers of a nested model without a module: Keras
         # then resolves the bare class name among its own classes only.
-        custom = (registered is not None and registered != class_name) or not (
-            module is None
-            or _is_keras_module(module)
-            or class_name in APPLICATION_LAYERS.get(module, ())
+        application = class_name in APPLICATION_LAYERS.get(module, ())
+        # Keras 2 registers the application layers as ``Custom>CustomScaleLayer``.
+        own_names = (None, class_name, f"Custom>{class_name}" if application else None)
+        custom = registered not in own_names or not (
+            module is None or _is_keras_module(module) or application
         )
         if custom:
             name = registered if isinstance(registered, str) else class_name

@@ -136,7 +136,21 @@ def arithmetic() -> Any:
     return keras.Model([image, features], outputs)
 
 
+def inception_resnet_block() -> Any:
+    """InceptionResNetV2's residual scaling, a layer keras.applications defines
+    itself; Keras 2 saves it as ``Custom>CustomScaleLayer``."""
+    import keras
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+
+    layers = keras.layers
+    image = keras.Input((6, 6, 4), name="image")
+    branch = layers.Conv2D(4, 3, padding="same", activation="relu")(image)
+    x = CustomScaleLayer(0.17, name="custom_scale")([image, branch])
+    return keras.Model(image, layers.GlobalAveragePooling2D()(x))
+
+
 MODELS: dict[str, Callable[[], Any]] = {
+    "inception_resnet_block": inception_resnet_block,
     "arithmetic": arithmetic,
     "dense": dense,
     "embedding": embedding,
