@@ -26,7 +26,7 @@ from stages.extract.normalizers import (
     check_call,
     normalize,
 )
-from stages.extract.tf_functions import TF_FUNCTIONS
+from stages.extract.tf_functions import TF_ACTIVATIONS, TF_FUNCTIONS
 from stages.interchange import weight_member
 from stages.operations import UNARY_OPERATIONS
 
@@ -226,7 +226,9 @@ class _Walker:
         number (``x + y``, ``x * 0.5``, ``x / 2.0`` in a functional model), as a
         merge record, the number as its ``scalar_operand``; an element-wise
         operation on one tensor (``keras.ops.abs(x)``, ``-x``) as a record of
-        its own kind; refuse every other operation, naming it."""
+        its own kind; an activation function (``keras.ops.relu(x)``) as the
+        ``Activation`` layer that computes it; refuse every other operation,
+        naming it."""
         name = prefix + entry["name"]
         problem = _operation_problem(operation, entry)
         if problem:
@@ -234,8 +236,15 @@ class _Walker:
                 f"operation {name!r} ({entry['class_name']}): {problem}"
             )
             return
+        activation = _activation_name(entry)
+        if activation is not None:
+            entry = {**entry, "class_name": "Activation"}
         for node_index, node in enumerate(entry["inbound_nodes"]):
-            config = {"name": entry["config"].get("name", entry["name"])}
+            config: dict[str, Any] = {
+                "name": entry["config"].get("name", entry["name"])
+            }
+            if activation is not None:
+                config["activation"] = activation
             for index, value in enumerate(node.get("args", [])):
                 if _is_number(value):
                     config["scalar_operand"] = {"index": index, "value": value}
@@ -249,7 +258,8 @@ class _Walker:
         Keras 3 would have saved it; refuse any other, naming it."""
         name = prefix + layer.name
         function = entry["config"].get("function")
-        kind = TF_FUNCTIONS.get(function)
+        activation = TF_ACTIVATIONS.get(function)
+        kind = "Activation" if activation else TF_FUNCTIONS.get(function)
         for node_index, node in enumerate(entry["inbound_nodes"]):
             operands = list(node.get("args", []))
             arguments = dict(node.get("kwargs", {}))
@@ -257,6 +267,8 @@ class _Walker:
                 operands.append(arguments.pop("y"))
             if arguments.get("name", "") is None:
                 del arguments["name"]
+            if activation == "gelu" and arguments.pop("approximate", False):
+                activation = "gelu_tanh"
             keras_node = layer._inbound_nodes[node_index]
             problem = _tf_operation_problem(kind, function, operands, arguments)
             problem = problem or _rank_problem(keras2.input_tensors(keras_node))
@@ -264,6 +276,8 @@ class _Walker:
                 self.problems.append(f"layer {name!r} (TFOpLambda): {problem}")
                 continue
             config: dict[str, Any] = {"name": layer.name}
+            if activation:
+                config["activation"] = activation
             for index, value in enumerate(operands):
                 if _is_number(value):
                     config["scalar_operand"] = {"index": index, "value": value}
@@ -304,9 +318,9 @@ _MERGE_OPERATIONS = frozenset(
 def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
     """Why an operation outside a layer cannot be recorded, or None if it can."""
     unsupported = "a Keras operation outside a layer is not supported"
-    if operation is None or entry.get("module") != "keras.src.ops.numpy":
+    if operation is None or entry.get("module") not in _OPERATION_MODULES:
         return unsupported
-    if entry["class_name"] in UNARY_OPERATIONS:
+    if entry["class_name"] in UNARY_OPERATIONS or _activation_name(entry):
         return _unary_problem(operation)
     if entry["class_name"] not in _MERGE_OPERATIONS:
         return unsupported
@@ -353,12 +367,44 @@ def _tf_operation_problem(
         return f"{function} with the arguments {names} is not supported"
 
     numbers = [value for value in operands if _is_number(value)]
-    if kind in UNARY_OPERATIONS:
+    if kind in UNARY_OPERATIONS or kind == "Activation":
         if len(operands) != 1 or numbers:
             return f"{function} is converted on one tensor only"
     elif len(operands) != 2 or len(numbers) == 2:
         return f"{function} is converted on two tensors, or a tensor and a number, only"
     return None
+
+
+#: Where Keras 3 keeps the operations it may record outside layers.
+_OPERATION_MODULES = ("keras.src.ops.numpy", "keras.src.ops.nn")
+#: Keras 3 operations that compute an activation function, by class, and the
+#: function's name as an ``Activation`` layer takes it.
+_ACTIVATION_OPERATIONS = {
+    "Elu": "elu",
+    "Gelu": "gelu",
+    "HardSigmoid": "hard_sigmoid",
+    "Relu": "relu",
+    "Relu6": "relu6",
+    "Selu": "selu",
+    "Sigmoid": "sigmoid",
+    "Silu": "silu",
+    "Softplus": "softplus",
+    "Softsign": "softsign",
+    "Tanh": "tanh",
+}
+
+
+def _activation_name(entry: dict[str, Any]) -> str | None:
+    """The activation a Keras 3 operation computes, or None: ``Gelu`` is the tanh
+    approximation unless saved with ``approximate=False``; an ``Elu`` of another
+    ``alpha`` than the activation's 1.0 is none."""
+    name = _ACTIVATION_OPERATIONS.get(entry["class_name"])
+    config = entry.get("config") or {}
+    if name == "gelu" and config.get("approximate", True):
+        return "gelu_tanh"
+    if name == "elu" and config.get("alpha", 1.0) != 1.0:
+        return None
+    return name
 
 
 def _unary_problem(operation: Any) -> str | None:

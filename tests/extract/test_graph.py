@@ -251,10 +251,27 @@ def test_operations_on_one_tensor_become_records_of_their_own() -> None:
     ]
 
 
+def test_activation_operations_become_activation_records() -> None:
+    x = keras.Input((3, 4), name="x")
+    model = keras.Model(x, keras.ops.gelu(keras.ops.relu(x), approximate=False))
+
+    graph = describe_model(model, "activations.keras")
+
+    kinds = [(layer["kind"], layer["config"]) for layer in graph.layers]
+    assert kinds == [
+        ("Activation", {"activation": "relu"}),
+        ("Activation", {"activation": "gelu"}),
+    ]
+
+
 @pytest.mark.parametrize(
     ("build", "problem"),
     [
         (lambda x: keras.ops.sin(x), r"\(Sin\): a Keras operation outside a layer"),
+        (
+            lambda x: keras.ops.elu(x, alpha=0.5),
+            r"\(Elu\): a Keras operation outside a layer",
+        ),
         (lambda x: x + x[:, :1, 0], r"\(Add\): operands of ranks 3 and 2"),
         (lambda x: x / x[:, :1, 0], r"\(TrueDivide\): operands of ranks 3 and 2"),
         (

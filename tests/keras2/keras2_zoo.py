@@ -115,7 +115,8 @@ def augmentation() -> Any:
 def arithmetic() -> Any:
     """Arithmetic written between layers, which Keras 2 saves as TFOpLambda
     layers: MobileNetV3's hard swish ``x * relu6(x + 3) * (1 / 6)``, ``3 - x``,
-    division, powers and the element-wise functions of ``tf.math``."""
+    division, powers, the element-wise functions of ``tf.math`` and activations
+    called as functions of ``tf.nn``."""
     import keras
     import tensorflow as tf
 
@@ -132,6 +133,11 @@ def arithmetic() -> Any:
         positive**0.5,
         -tf.sqrt(positive) + tf.math.log(positive) * tf.sign(x),
         tf.exp(tf.square(x) * 0.1) - features,
+        # Activations called as TensorFlow functions.
+        tf.nn.relu(x) + tf.nn.relu6(x * 4.0) + tf.sigmoid(x) + tf.tanh(x),
+        tf.nn.elu(x) + tf.nn.selu(x) + tf.nn.softplus(x) + tf.nn.softsign(x),
+        tf.nn.silu(x) + tf.nn.gelu(x) + tf.nn.gelu(x, approximate=True),
+        tf.nn.leaky_relu(x),
     ]
     return keras.Model([image, features], outputs)
 

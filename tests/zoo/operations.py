@@ -61,7 +61,33 @@ def siamese_distance() -> Any:
     return keras.Model([left, right], layers.Dense(1)(pooled), name="siamese_distance")
 
 
+def activation_operations() -> Any:
+    """Activation functions called as keras.ops on tensors between layers, which
+    convert as the Activation layers that compute them."""
+    import keras
+
+    ops = keras.ops
+    features = keras.Input((6,), name="features")
+    x = keras.layers.Dense(6, bias_initializer="random_normal")(features)
+    outputs = [
+        ops.relu(x),
+        ops.relu6(x * 4.0),
+        ops.sigmoid(x),
+        ops.tanh(x),
+        ops.silu(x),
+        ops.elu(x),
+        ops.selu(x),
+        ops.softplus(x),
+        ops.softsign(x),
+        ops.hard_sigmoid(x),
+        ops.gelu(x),
+        ops.gelu(x, approximate=False),
+    ]
+    return keras.Model(features, outputs, name="activation_operations")
+
+
 MODELS: dict[str, Callable[[], Any]] = {
+    "activation_operations": activation_operations,
     "tensor_operations": tensor_operations,
     "siamese_distance": siamese_distance,
 }
