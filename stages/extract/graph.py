@@ -28,7 +28,7 @@ from stages.extract.normalizers import (
 )
 from stages.extract.tf_functions import TF_ACTIVATIONS, TF_FUNCTIONS
 from stages.interchange import weight_member
-from stages.operations import UNARY_OPERATIONS
+from stages.operations import REDUCTIONS, UNARY_OPERATIONS
 
 __all__ = ["Graph", "describe_model"]
 
@@ -245,6 +245,11 @@ class _Walker:
             }
             if activation is not None:
                 config["activation"] = activation
+            if entry["class_name"] in REDUCTIONS:
+                saved = entry["config"]
+                config.update(
+                    {key: saved[key] for key in _REDUCTION_KEYS if key in saved}
+                )
             for index, value in enumerate(node.get("args", [])):
                 if _is_number(value):
                     config["scalar_operand"] = {"index": index, "value": value}
@@ -269,6 +274,11 @@ class _Walker:
                 del arguments["name"]
             if activation == "gelu" and arguments.pop("approximate", False):
                 activation = "gelu_tanh"
+            reduction = {
+                key: arguments.pop(key)
+                for key in _REDUCTION_KEYS
+                if kind in REDUCTIONS and key in arguments
+            }
             keras_node = layer._inbound_nodes[node_index]
             problem = _tf_operation_problem(kind, function, operands, arguments)
             problem = problem or _rank_problem(keras2.input_tensors(keras_node))
@@ -278,6 +288,7 @@ class _Walker:
             config: dict[str, Any] = {"name": layer.name}
             if activation:
                 config["activation"] = activation
+            config.update(reduction)
             for index, value in enumerate(operands):
                 if _is_number(value):
                     config["scalar_operand"] = {"index": index, "value": value}
@@ -320,7 +331,11 @@ def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
     unsupported = "a Keras operation outside a layer is not supported"
     if operation is None or entry.get("module") not in _OPERATION_MODULES:
         return unsupported
-    if entry["class_name"] in UNARY_OPERATIONS or _activation_name(entry):
+    if (
+        entry["class_name"] in UNARY_OPERATIONS
+        or entry["class_name"] in REDUCTIONS
+        or _activation_name(entry)
+    ):
         return _unary_problem(operation)
     if entry["class_name"] not in _MERGE_OPERATIONS:
         return unsupported
@@ -367,7 +382,7 @@ def _tf_operation_problem(
         return f"{function} with the arguments {names} is not supported"
 
     numbers = [value for value in operands if _is_number(value)]
-    if kind in UNARY_OPERATIONS or kind == "Activation":
+    if kind in UNARY_OPERATIONS or kind in REDUCTIONS or kind == "Activation":
         if len(operands) != 1 or numbers:
             return f"{function} is converted on one tensor only"
     elif len(operands) != 2 or len(numbers) == 2:
@@ -375,6 +390,9 @@ def _tf_operation_problem(
     return None
 
 
+#: The config keys of a reduction, as Keras 3 saves them in the operation's
+#: config and Keras 2 in the call's arguments.
+_REDUCTION_KEYS = ("axis", "keepdims", "initial")
 #: Where Keras 3 keeps the operations it may record outside layers.
 _OPERATION_MODULES = ("keras.src.ops.numpy", "keras.src.ops.nn")
 #: Keras 3 operations that compute an activation function, by class, and the

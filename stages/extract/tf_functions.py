@@ -6,8 +6,9 @@ Keras 2 saves arithmetic written in a functional model (``x + 3.0``,
 ``tf.abs(x)``) as a ``TFOpLambda`` layer that names a function of TensorFlow's
 API, which Keras resolves and calls while it builds the model and whenever it
 runs. Any function can be named there, ``tf.io.write_file`` as easily as
-``tf.math.add``, so only the element-wise arithmetic and activations below are
-loaded; the graph stage records each as Keras 3 records the same computation.
+``tf.math.add``, so only the element-wise arithmetic, reductions and activations
+below are loaded; the graph stage records each as Keras 3 records the same
+computation.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ TF_FUNCTIONS = {
     "math.sign": "Sign",
     "math.sqrt": "Sqrt",
     "math.square": "Square",
+    "math.reduce_max": "Max",
+    "math.reduce_mean": "Mean",
+    "math.reduce_min": "Min",
+    "math.reduce_sum": "Sum",
 }
 
 
@@ -62,7 +67,7 @@ def tf_function_problem(kind: str, function: object) -> str | None:
         return None
     return (
         f"calls TensorFlow's {function!r}, which airlock does not run: only "
-        "element-wise arithmetic and activations "
+        "element-wise arithmetic, reductions and activations "
         f"({', '.join(sorted([*TF_FUNCTIONS, *TF_ACTIVATIONS]))}) are loaded; "
         "rewrite it with Keras layers"
     )

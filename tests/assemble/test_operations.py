@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from layouts import CHANNELS_FIRST, convert
 
+from stages.console import AirlockError
 from stages.operations import UNARY_OPERATIONS
 
 # float32 evaluation against float64 formulas: a few units in the last place.
@@ -59,3 +60,31 @@ def test_integer_operations_stay_integers(kind: str) -> None:
 
     assert result.value.dtype == np.int32
     np.testing.assert_array_equal(result.value, NUMPY[kind](ids))
+
+
+#: What each reduction computes, with numpy.
+REDUCERS = {"Max": np.max, "Mean": np.mean, "Min": np.min, "Sum": np.sum}
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+@pytest.mark.parametrize(
+    ("axis", "keepdims"), [([1], False), ([-1], True), ([1, 3], False), ([2, 1], True)]
+)
+@pytest.mark.parametrize("kind", sorted(REDUCERS))
+def test_reduction_matches_numpy(
+    kind: str, axis: list[int], keepdims: bool, opset: int
+) -> None:
+    x = np.random.default_rng(1).standard_normal(SHAPE).astype(np.float32)
+    expected = REDUCERS[kind](x.astype(np.float64), axis=tuple(axis), keepdims=keepdims)
+    config = {"axis": axis, "keepdims": keepdims}
+
+    result = convert(kind, config, [x], (2, *expected.shape[1:]), opset)
+
+    np.testing.assert_allclose(result.value, expected, rtol=RTOL, atol=ATOL)
+
+
+def test_reduction_over_an_axis_out_of_range_names_it() -> None:
+    x = np.zeros(SHAPE, dtype=np.float32)
+
+    with pytest.raises(AirlockError, match=r"\(Mean\): axis=\[4\] is out of range"):
+        convert("Mean", {"axis": [4], "keepdims": False}, [x], (2, 3, 4, 5), 17)

@@ -138,6 +138,9 @@ def arithmetic() -> Any:
         tf.nn.elu(x) + tf.nn.selu(x) + tf.nn.softplus(x) + tf.nn.softsign(x),
         tf.nn.silu(x) + tf.nn.gelu(x) + tf.nn.gelu(x, approximate=True),
         tf.nn.leaky_relu(x),
+        tf.reduce_mean(x, axis=1, keepdims=True) * x,
+        tf.reduce_max(x, axis=-1),
+        tf.reduce_min(x * 2.0, axis=[1]) - tf.reduce_sum(x, axis=1),
     ]
     return keras.Model([image, features], outputs)
 

@@ -86,7 +86,28 @@ def activation_operations() -> Any:
     return keras.Model(features, outputs, name="activation_operations")
 
 
+def reductions() -> Any:
+    """keras.ops.mean, sum, max and min over one axis, several, and with kept
+    axes, on a sequence of feature vectors and on integer ids."""
+    import keras
+
+    ops = keras.ops
+    sequence = keras.Input((5, 6), name="sequence")
+    ids = keras.Input((4,), dtype="int32", name="ids")
+    x = keras.layers.Dense(6, bias_initializer="random_normal")(sequence)
+    outputs = [
+        ops.mean(x, axis=1),
+        ops.sum(x, axis=-1, keepdims=True),
+        ops.max(x, axis=(1, 2)),
+        ops.min(x, axis=1, keepdims=True),
+        ops.mean(ids, axis=-1),
+        ops.sum(ids, axis=1),
+    ]
+    return keras.Model([sequence, ids], outputs, name="reductions")
+
+
 MODELS: dict[str, Callable[[], Any]] = {
+    "reductions": reductions,
     "activation_operations": activation_operations,
     "tensor_operations": tensor_operations,
     "siamese_distance": siamese_distance,
