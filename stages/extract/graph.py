@@ -227,8 +227,8 @@ class _Walker:
         merge record, the number as its ``scalar_operand``; an element-wise
         operation on one tensor (``keras.ops.abs(x)``, ``-x``) as a record of
         its own kind; an activation function (``keras.ops.relu(x)``) as the
-        ``Activation`` layer that computes it; refuse every other operation,
-        naming it."""
+        ``Activation`` layer that computes it; ``keras.ops.concatenate`` as a
+        ``Concatenate`` layer; refuse every other operation, naming it."""
         name = prefix + entry["name"]
         problem = _operation_problem(operation, entry)
         if problem:
@@ -245,6 +245,9 @@ class _Walker:
             }
             if activation is not None:
                 config["activation"] = activation
+            if entry["class_name"] == "Concatenate":
+                # keras.ops.concatenate joins along axis 0 unless told otherwise.
+                config["axis"] = entry["config"].get("axis", 0)
             if entry["class_name"] in REDUCTIONS:
                 saved = entry["config"]
                 config.update(
@@ -337,6 +340,8 @@ def _operation_problem(operation: Any, entry: dict[str, Any]) -> str | None:
         or _activation_name(entry)
     ):
         return _unary_problem(operation)
+    if entry["class_name"] == "Concatenate":
+        return _list_problem(operation)
     if entry["class_name"] not in _MERGE_OPERATIONS:
         return unsupported
     for keras_node in operation._inbound_nodes:
@@ -433,6 +438,24 @@ def _unary_problem(operation: Any) -> str | None:
             return (
                 "a Keras operation outside a layer is not supported unless its "
                 "only argument is one tensor"
+            )
+    return None
+
+
+def _list_problem(operation: Any) -> str | None:
+    """Why an operation on a list of tensors (``keras.ops.concatenate``) cannot
+    be recorded, or None if it can."""
+    for keras_node in operation._inbound_nodes:
+        arguments = keras_node.arguments
+        items = arguments.args[0] if len(arguments.args) == 1 else None
+        if (
+            arguments.kwargs
+            or not isinstance(items, list | tuple)
+            or len(keras_node.input_tensors) != len(items)
+        ):
+            return (
+                "a Keras operation outside a layer is not supported unless its "
+                "only argument is a list of tensors"
             )
     return None
 

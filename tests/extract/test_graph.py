@@ -251,6 +251,20 @@ def test_operations_on_one_tensor_become_records_of_their_own() -> None:
     ]
 
 
+def test_concatenate_operation_becomes_a_concatenate_record() -> None:
+    x = keras.Input((3, 4), name="x")
+    model = keras.Model(
+        x, [keras.ops.concatenate([x, x], axis=-1), keras.ops.concatenate([x, x])]
+    )
+
+    graph = describe_model(model, "concatenate.keras")
+
+    kinds = [(layer["kind"], layer["config"]) for layer in graph.layers]
+    # keras.ops.concatenate joins along the batch axis by default, as numpy.
+    assert kinds == [("Concatenate", {"axis": -1}), ("Concatenate", {"axis": 0})]
+    assert graph.layers[0]["inputs"] == ["x", "x"]
+
+
 def test_activation_operations_become_activation_records() -> None:
     x = keras.Input((3, 4), name="x")
     model = keras.Model(x, keras.ops.gelu(keras.ops.relu(x), approximate=False))

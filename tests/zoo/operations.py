@@ -88,7 +88,8 @@ def activation_operations() -> Any:
 
 def reductions() -> Any:
     """keras.ops.mean, sum, max and min over one axis, several, and with kept
-    axes, on a sequence of feature vectors and on integer ids."""
+    axes, on a sequence of feature vectors and on integer ids; and
+    keras.ops.concatenate along the features and along the steps."""
     import keras
 
     ops = keras.ops
@@ -102,6 +103,8 @@ def reductions() -> Any:
         ops.min(x, axis=1, keepdims=True),
         ops.mean(ids, axis=-1),
         ops.sum(ids, axis=1),
+        ops.concatenate([x, sequence, x], axis=-1),
+        ops.concatenate([x, sequence], axis=1),
     ]
     return keras.Model([sequence, ids], outputs, name="reductions")
 
