@@ -277,11 +277,10 @@ class _Walker:
                 del arguments["name"]
             if activation == "gelu" and arguments.pop("approximate", False):
                 activation = "gelu_tanh"
-            reduction = {
-                key: arguments.pop(key)
-                for key in _REDUCTION_KEYS
-                if kind in REDUCTIONS and key in arguments
-            }
+            reduction = {}
+            if kind in REDUCTIONS:
+                keys = [key for key in _REDUCTION_KEYS if key in arguments]
+                reduction = {key: arguments.pop(key) for key in keys}
             keras_node = layer._inbound_nodes[node_index]
             problem = _tf_operation_problem(kind, function, operands, arguments)
             problem = problem or _rank_problem(keras2.input_tensors(keras_node))
@@ -381,7 +380,9 @@ def _tf_operation_problem(
 ) -> str | None:
     """Why one call of a Keras 2 ``TFOpLambda`` cannot be recorded, or None."""
     if kind is None:
-        return f"TensorFlow's {function!r} is not converted"
+        return (
+            f"TensorFlow's {function!r} is not converted; rewrite it with Keras layers"
+        )
     if arguments:
         names = ", ".join(sorted(arguments))
         return f"{function} with the arguments {names} is not supported"
@@ -696,23 +697,12 @@ def _mask_only_sources(config: dict[str, Any]) -> set[str]:
     as_data = {name for name, _, _ in _histories(config["output_layers"])}
     for entry in config["layers"]:
         for node in entry.get("inbound_nodes", []):
-            if not isinstance(node, dict):
-                continue  # not a saved call; keras2.functional_config makes them dicts
             kwargs = dict(node.get("kwargs", {}))
-            as_mask.update(_tensor_sources(kwargs.pop("mask", None)))
-            as_data.update(_tensor_sources([node.get("args", []), kwargs]))
+            mask = {"args": [kwargs.pop("mask", None)]}
+            data = {"args": node.get("args", []), "kwargs": kwargs}
+            as_mask.update(name for name, _, _ in _node_histories(mask))
+            as_data.update(name for name, _, _ in _node_histories(data))
     return as_mask - as_data
-
-
-def _tensor_sources(value: Any) -> set[str]:
-    """The names of the entries whose tensors a saved call argument holds."""
-    if isinstance(value, dict):
-        if value.get("class_name") == "__keras_tensor__":
-            return {value["config"]["keras_history"][0]}
-        return {name for item in value.values() for name in _tensor_sources(item)}
-    if isinstance(value, list | tuple):
-        return {name for item in value for name in _tensor_sources(item)}
-    return set()
 
 
 def _histories(value: Any) -> list[tuple[str, int, int]]:

@@ -32,9 +32,9 @@ def convert_discretization(
     if x.dtype not in ("float16", "float32", "float64"):
         x = builder.cast(x, "float32")
     boundaries = np.asarray(layer.config["bin_boundaries"], dtype=x.dtype)
-    column = builder.op1("Unsqueeze", [x.name, builder.int64s([-1], "axes")])
     below = builder.op1(
-        "Less", [column, builder.initializer(boundaries, "bin_boundaries")]
+        "Less",
+        [_column(x.name, builder), builder.initializer(boundaries, "bin_boundaries")],
     )
     not_below = builder.op1("Not", [below])
     passed = builder.op1("Cast", [not_below], to=builder.dtype_code("int64"))
@@ -88,9 +88,9 @@ def convert_integer_lookup(
     oov, mask = layer.config["num_oov_indices"], layer.config["mask_token"]
     reserved = oov + (0 if mask is None else 1)
     ids = builder.cast(inputs[0], "int64")
-    column = builder.op1("Unsqueeze", [ids.name, builder.int64s([-1], "axes")])
     found = builder.op1(
-        "Equal", [column, builder.initializer(vocabulary, "vocabulary")]
+        "Equal",
+        [_column(ids.name, builder), builder.initializer(vocabulary, "vocabulary")],
     )
     # float32: onnxruntime before 1.18 has no ArgMax on integers.
     hits = builder.op1("Cast", [found], to=builder.dtype_code("float32"))
@@ -129,11 +129,16 @@ def _encode(layer: Layer, ids: Tensor, depth: int, builder: GraphBuilder) -> str
             f"of rank {ids.rank} is not supported; Keras encodes (batch, tokens) "
             "inputs per sample (give the input a shape of (tokens,))"
         )
-    column = builder.op1("Unsqueeze", [value, builder.int64s([-1], "axes")])
     tokens = builder.initializer(np.arange(depth, dtype=np.int64), "tokens")
-    to = builder.dtype_code(layer.output_dtypes[0])
-    hot = builder.op1("Cast", [builder.op1("Equal", [column, tokens])], to=to)
+    equal = builder.op1("Equal", [_column(value, builder), tokens])
+    hot = builder.op1("Cast", [equal], to=builder.dtype_code(layer.output_dtypes[0]))
     if mode == "one_hot":
         return hot
     reduction = "ReduceMax" if mode == "multi_hot" else "ReduceSum"
     return builder.reduce(reduction, hot, [1], keepdims=False)
+
+
+def _column(value: str, builder: GraphBuilder) -> str:
+    """``value`` with a last axis of size 1, to compare against a row of
+    constants (boundaries, a vocabulary, the tokens)."""
+    return builder.op1("Unsqueeze", [value, builder.int64s([-1], "axes")])
